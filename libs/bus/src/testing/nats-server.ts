@@ -98,6 +98,11 @@ export class TestNatsServer {
 /** A started server on a free loopback port. */
 export async function startNatsServer(): Promise<TestNatsServer> {
   const server = new TestNatsServer(await freeLoopbackPort());
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    await server.dispose();
+    throw err;
+  }
   return server;
 }
