@@ -5,7 +5,9 @@
 import { hostname } from 'node:os';
 import type { FlagSpec } from './flags.js';
 
-export type ControllerName = 'cni' | 'router' | 'proxy' | 'firewall';
+import type { ControllerName } from '@kr/bus';
+
+export type { ControllerName };
 
 export interface ControllerPorts {
   readonly health: number;

@@ -2,6 +2,7 @@
 // background, its own sections published into the node-state bucket, other sections
 // watched, and typed subjects. No method throws because the bus is down; `status` and
 // `onStatus` say how it is doing so the controller can report degraded health.
+import { BusError, errorMessage } from '@kr/errors';
 import type { Logger } from '@kr/observability';
 import type { BackoffOptions } from './backoff.js';
 import { Connection } from './connection.js';
@@ -9,6 +10,7 @@ import type { BusStatus } from './connection.js';
 import { SectionPublisher } from './section-publisher.js';
 import { SectionWatcher } from './section-watcher.js';
 import type { SectionWatch } from './section-watcher.js';
+import { ensureNodestateBucket } from './bucket.js';
 import { SECTION_CODECS } from './sections.js';
 import type { SectionArgs, SectionName, SectionTypes } from './sections.js';
 import { Subscriptions } from './subscriptions.js';
@@ -93,6 +95,35 @@ export class Bus {
         watcher.stop();
       },
     };
+  }
+
+  /**
+   * One-shot read of sections (for `kr` and tests): waits up to `timeoutMs` for the
+   * connection, then returns the current value of each section that exists. Rejects
+   * with BusError when the bus cannot be reached in time.
+   */
+  async readSections<S extends SectionName>(sections: readonly S[], timeoutMs = 3_000): Promise<Partial<{ [K in S]: SectionTypes[K] }>> {
+    const deadline = Date.now() + timeoutMs;
+    let nc = this.#connection.currentConnection;
+    while (!nc) {
+      if (Date.now() >= deadline || this.#stop.signal.aborted) {
+        throw new BusError(`bus not reachable within ${timeoutMs} ms${this.status.lastError ? `: ${errorMessage(this.status.lastError)}` : ''}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      nc = this.#connection.currentConnection;
+    }
+    const kv = await ensureNodestateBucket(nc);
+    const out: Partial<{ [K in S]: SectionTypes[K] }> = {};
+    for (const section of sections) {
+      const entry = await kv.get(section);
+      if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) continue;
+      try {
+        out[section] = SECTION_CODECS[section].decode(entry.value) as SectionTypes[S];
+      } catch (err) {
+        this.#log.warn({ err, section }, 'undecodable section skipped');
+      }
+    }
+    return out;
   }
 
   subscribe<T>(subject: Subject<T>, handler: (value: T) => void): BusSubscription {

@@ -8,7 +8,7 @@ describe('errors', () => {
     expect(e).toBeInstanceOf(KrError);
     expect(e.name).toBe('ConfigError');
     expect(e.cause).toBe(cause);
-    expect(e.message).toBe('invalid value for --metrics-port: not a port');
+    expect(e.message).toBe('--metrics-port: not a port');
   });
   it('dataplane errors carry the command, code, stderr and failing line', () => {
     const e = new DataplaneError(['nft', '-f', '-'], 1, '/dev/stdin:3:1-3: Error: syntax error\n', { number: 3, text: 'bad' });

@@ -16,7 +16,7 @@ export class ConfigError extends KrError {
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`invalid value for ${flag}: ${reason}`, options);
+    super(`${flag}: ${reason}`, options);
   }
 }
 

@@ -1,1 +1,2 @@
-export {};
+export { firewallController } from './controller.js';
+export { computePolicyInventory, type PolicyInventory } from './model/inventory.js';

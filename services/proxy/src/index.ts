@@ -1,1 +1,2 @@
-export {};
+export { proxyController } from './controller.js';
+export { computeServiceInventory, type ServiceInventory } from './model/inventory.js';

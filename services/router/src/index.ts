@@ -1,1 +1,2 @@
-export {};
+export { routerController } from './controller.js';
+export { computeClusterView, type ClusterNodeView, type ClusterView } from './model/cluster-nodes.js';

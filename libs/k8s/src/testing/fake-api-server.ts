@@ -267,12 +267,25 @@ export class FakeApiServer {
 
   private selected(route: Route, q: URLSearchParams): (obj: KubeObject) => boolean {
     const selector = compileLabelSelector(parseLabelSelector(q.get('labelSelector') ?? ''));
-    const field = q.get('fieldSelector');
-    const fieldName = field?.startsWith('metadata.name=') ? field.slice('metadata.name='.length) : undefined;
+    // Field selectors as the API server takes them: comma-separated `path=value` /
+    // `path!=value` terms over dotted paths (metadata.name, spec.nodeName, ...).
+    const terms = (q.get('fieldSelector') ?? '')
+      .split(',')
+      .filter((t) => t !== '')
+      .map((t) => {
+        const m = /^([^!=]+)(!=|==|=)(.*)$/.exec(t);
+        if (!m) throw new Error(`bad field selector term ${t}`);
+        return { path: m[1]!.split('.'), negate: m[2] === '!=', value: m[3]! };
+      });
+    const field = (obj: KubeObject, path: string[]): string => {
+      let v: unknown = obj;
+      for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+      return v === undefined || v === null ? '' : String(v);
+    };
     return (obj) =>
       (!route.namespace || obj.metadata?.namespace === route.namespace) &&
       selector(obj.metadata?.labels) &&
-      (fieldName === undefined || obj.metadata?.name === fieldName);
+      terms.every((t) => (field(obj, t.path) === t.value) !== t.negate);
   }
 
   private list(res: http.ServerResponse, route: Route, q: URLSearchParams): void {

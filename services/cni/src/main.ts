@@ -1,0 +1,4 @@
+import { runController } from '@kr/agent';
+import { cniController } from './controller.js';
+
+process.exitCode = await runController(cniController);

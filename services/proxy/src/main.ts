@@ -1,0 +1,4 @@
+import { runController } from '@kr/agent';
+import { proxyController } from './controller.js';
+
+process.exitCode = await runController(proxyController);

@@ -1,0 +1,4 @@
+import { runController } from '@kr/agent';
+import { routerController } from './controller.js';
+
+process.exitCode = await runController(routerController);
