@@ -228,7 +228,7 @@ class Agent {
   private async start(timing: RunnerTiming): Promise<void> {
     const c = this.#config;
     this.#log.info(
-      { version: VERSION, node: c.node, families: c.familyList, admin: `${c.admin.host}:${c.admin.port}`, nats: c.natsUrl },
+      { version: VERSION, families: c.familyList, admin: `${c.admin.host}:${c.admin.port}`, nats: c.natsUrl },
       `${this.#def.binary} starting`,
     );
     this.#http = await startHttpEndpoints({
