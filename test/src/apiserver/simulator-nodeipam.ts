@@ -36,6 +36,8 @@ export function checkNodeIpamConfig(config: NodeIpamConfig): void {
 
 export class NodeIpamController {
   private readonly queue: WorkQueue;
+  /** Nodes already told there is no CIDR for them (one event each, not one per node update). */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly registry: Registry,
@@ -56,7 +58,13 @@ export class NodeIpamController {
   }
 
   private onChange(event: ChangeEvent): void {
-    if (event.resource !== NODE || event.type === 'DELETED') return;
+    if (event.resource !== NODE) return;
+    if (event.type === 'DELETED') {
+      this.reported.delete(event.object.metadata.name ?? '');
+      // A freed subnet may be what a waiting node needs.
+      for (const node of this.registry.store.list(NODE)) if (asList(asObj(node.spec).podCIDRs).length === 0) this.queue.add(node.metadata.name ?? '');
+      return;
+    }
     if (asList(asObj(event.object.spec).podCIDRs).length === 0) this.queue.add(event.object.metadata.name ?? '');
   }
 
@@ -72,8 +80,11 @@ export class NodeIpamController {
     for (const cluster of this.config.clusterCidrs) {
       const subnet = this.lowestFree(cluster, taken);
       if (!subnet) {
-        this.log('no pod CIDR left', { node: name, clusterCIDR: cluster.toString() });
-        this.recordEvent(node.metadata.name ?? '', node.metadata.uid ?? '', `Node ${name} status is now: CIDRNotAvailable`);
+        if (!this.reported.has(name)) {
+          this.reported.add(name);
+          this.log('no pod CIDR left', { node: name, clusterCIDR: cluster.toString() });
+          this.recordEvent(node.metadata.name ?? '', node.metadata.uid ?? '', `Node ${name} status is now: CIDRNotAvailable`);
+        }
         return;
       }
       cidrs.push(subnet.toString());

@@ -89,7 +89,7 @@ export const NODE = type({
 });
 export const POD = type({
   group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true,
-  shortNames: ['po'], categories: ['all'], statusSubresource: true, generation: true,
+  shortNames: ['po'], categories: ['all'], statusSubresource: true,
   fields: {
     'spec.nodeName': field('spec', 'nodeName'),
     'spec.restartPolicy': field('spec', 'restartPolicy'),

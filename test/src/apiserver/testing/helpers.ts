@@ -65,7 +65,8 @@ export function request(
         method,
         path,
         ...(base ? { host: base.hostname, port: base.port } : { socketPath: (target as { socketPath: string }).socketPath }),
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
+        // Content-Length always: Node sends a DELETE body neither chunked nor sized otherwise.
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(text !== undefined ? { 'Content-Length': String(Buffer.byteLength(text)) } : {}), ...headers },
       },
       (res) => {
         let data = '';
