@@ -27,6 +27,16 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# kubectl: the machine's own when it has one (the simulator's conformance tests drive
+# it); otherwise Debian's.
+if ! command -v kubectl >/dev/null; then
+  log 'installing kubectl (Debian kubernetes-client)'
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null || log 'kubectl unavailable; its tests will be skipped'
+  fi
+fi
+
 # Debian enables and starts these services on install; the project runs its own
 # instances (per test, per sandbox node), so the system-wide ones must not hold ports.
 for svc in nats-server gobgpd bird; do

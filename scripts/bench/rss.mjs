@@ -4,9 +4,10 @@
 //
 //   pnpm bench rss [--nodes 3] [--pods 30] [--services 10] [--idle 10s] [--json]
 // Needs a build (scripts/setup.sh does it).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +16,9 @@ const { FakeApiServer } = await import(join(root, 'libs/k8s/dist/testing/index.j
 const k8s = await import(join(root, 'libs/k8s/dist/index.js'));
 const { startNatsServer, freeLoopbackPort } = await import(join(root, 'libs/bus/dist/testing/index.js'));
 const { connectController } = await import(join(root, 'libs/admin/dist/index.js'));
+const { Bus } = await import(join(root, 'libs/bus/dist/index.js'));
+const { createLogger } = await import(join(root, 'libs/observability/dist/index.js'));
+const { createNodeNetns, forwardIntoNetns } = await import(join(root, 'services/cni/dist/testing/index.js'));
 
 const CONTROLLERS = ['cni', 'router', 'proxy', 'firewall'];
 
@@ -34,7 +38,7 @@ function populate(api, { nodes, pods, services }) {
     api.upsert(k8s.NODES, {
       metadata: { name: `node-${n}`, labels: { 'kubernetes.io/hostname': `node-${n}` } },
       spec: { podCIDRs: [`10.244.${n}.0/24`, `fd00:10:244:${n.toString(16)}::/64`] },
-      status: { addresses: [{ type: 'InternalIP', address: `198.18.${n >> 8}.${n & 255}` }, { type: 'InternalIP', address: `fd00:198:18::${n.toString(16)}` }] },
+      status: { addresses: [{ type: 'InternalIP', address: `198.18.${n >> 8}.${(n & 255) + 1}` }, { type: 'InternalIP', address: `fd00:198:18::${(n + 1).toString(16)}` }] },
     });
   }
   api.upsert(k8s.NAMESPACES, { metadata: { name: 'bench' } });
@@ -64,7 +68,7 @@ function populate(api, { nodes, pods, services }) {
 
 async function waitHealthy(address, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
+  let last;
   for (;;) {
     const conn = connectController(address, { deadlineMs: 1000 });
     try {
@@ -81,6 +85,24 @@ async function waitHealthy(address, timeoutMs) {
   }
 }
 
+async function waitSectionHealthy(natsUrl, section, timeoutMs) {
+  const bus = new Bus({ servers: natsUrl, name: 'kr-bench', log: createLogger({ name: 'bench', level: 'silent' }).child('bus') });
+  bus.start();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    for (;;) {
+      const s = (await bus.readSections([section], 2000).catch(() => ({})))[section];
+      if (s?.header?.health === 2) return;
+      last = s?.header?.healthReasons?.join('; ');
+      if (Date.now() > deadline) throw new Error(`${section} not healthy within ${timeoutMs} ms: ${last}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await bus.stop();
+  }
+}
+
 export async function main(args) {
   const size = { nodes: Number(arg(args, 'nodes', 3)), pods: Number(arg(args, 'pods', 30)), services: Number(arg(args, 'services', 10)) };
   const idleMs = (await import(join(root, 'libs/agent/dist/index.js'))).parseDuration(arg(args, 'idle', '10s'));
@@ -90,8 +112,29 @@ export async function main(args) {
   const nats = await startNatsServer();
   const children = [];
   const results = [];
+  const cleanups = [];
   try {
-    for (const c of CONTROLLERS) {
+    // kr-cni programs the namespace it runs in (bridge, sysctls, CNI config), so it runs
+    // in a throwaway node namespace holding node-0's addresses, reaching the API and the
+    // bus through relays; its health is read from its section on the bus.
+    const netns = await createNodeNetns({ addresses: ['198.18.0.1/24', 'fd00:198:18::1/64'] });
+    cleanups.push(() => netns.delete());
+    const dir = mkdtempSync(join(tmpdir(), 'kr-bench-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const [apiPort, natsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const fwd = await forwardIntoNetns(netns.name, dir, [{ port: apiPort, target: Number(new URL(api.url).port) }, { port: natsPort, target: nats.port }]);
+    cleanups.push(() => fwd.close());
+    {
+      const child = spawn('ip', ['netns', 'exec', netns.name, process.execPath, ...nodeFlags, join(root, 'services/cni/bin/kr-cni.js'),
+        `--master=http://127.0.0.1:${apiPort}`, '--hostname-override=node-0', `--nats-url=nats://127.0.0.1:${natsPort}`,
+        '--health-port=0', '--enable-ipv6=true', '--log-level=warn', `--cni-conf-file=${join(dir, '10-kuberouter.conflist')}`],
+      { stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(child);
+      await waitSectionHealthy(nats.url, 'cni', 30_000);
+      const pid = Number(execFileSync('pgrep', ['-f', '-n', `kr-cni.js --master=http://127.0.0.1:${apiPort}`], { encoding: 'utf8' }).trim());
+      results.push({ controller: 'cni', pid, admin: '(in node netns)' });
+    }
+    for (const c of CONTROLLERS.filter((x) => x !== 'cni')) {
       const admin = `127.0.0.1:${await freeLoopbackPort()}`;
       const child = spawn(process.execPath, [...nodeFlags, join(root, `services/${c}/bin/kr-${c}.js`),
         `--master=${api.url}`, '--hostname-override=node-0', `--nats-url=${nats.url}`, `--admin-address=${admin}`,
@@ -109,6 +152,7 @@ export async function main(args) {
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
     await nats.dispose();
     await api.stop();
   }

@@ -93,7 +93,7 @@ export interface ControllerDefinition<S extends SectionName, Extra extends reado
   readonly runnerTiming?: (values: FlagValues<Extra>) => Partial<RunnerTiming>;
   /** kube-router's name for this controller's sync-time metric, where it has one. */
   readonly syncTime?: { name: string; help: string };
-  create(ctx: ControllerContext<FlagValues<ReturnType<typeof commonFlagSpecs> & Extra>>): ControllerLogic<S>;
+  create(ctx: ControllerContext<FlagValues<ReturnType<typeof commonFlagSpecs>> & FlagValues<Extra>>): ControllerLogic<S>;
 }
 
 /**
