@@ -166,6 +166,7 @@ class Agent {
   #lastResult: SyncResult | undefined;
   #lastSyncAt: Date | undefined;
   #stopping = false;
+  #syncs = 0;
   #apiSince = new Date();
   #apiConnected = false;
   readonly #apiEndpoint: string;
@@ -327,7 +328,15 @@ class Agent {
     }
   }
 
+  /** Changes are queued or a sync runs (before the first sync: always). */
+  private syncPending(): boolean {
+    const s = this.#runner?.status();
+    if (!s || !this.#lastResult) return true;
+    return s.inFlight || s.pending || !this.#lastResult.ok;
+  }
+
   private onSyncResult(r: SyncResult): void {
+    this.#syncs++;
     this.#lastResult = r;
     this.#lastSyncAt = new Date();
     this.#health.beat('sync');
@@ -371,6 +380,8 @@ class Agent {
         ...(this.#lastSyncAt ? { lastSync: this.#lastSyncAt } : {}),
         ...(this.#lastResult ? { lastSyncDurationMs: this.#lastResult.durationMs } : {}),
         lastError: this.#lastResult && !this.#lastResult.ok ? errorMessage(this.#lastResult.error) : '',
+        syncPending: this.syncPending(),
+        syncs: this.#syncs,
       },
       new Date(),
     );

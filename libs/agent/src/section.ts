@@ -15,6 +15,8 @@ export interface HeaderFacts {
   readonly lastSync?: Date;
   readonly lastSyncDurationMs?: number;
   readonly lastError: string;
+  readonly syncPending: boolean;
+  readonly syncs: number;
 }
 
 /** Builds sections and bumps the generation only when the body's encoding changes. */
@@ -53,6 +55,8 @@ export class SectionBuilder<S extends SectionName> {
       pid: process.pid,
       started: facts.started,
       heartbeatInterval: durationOf(facts.heartbeatMs),
+      syncPending: facts.syncPending,
+      syncs: facts.syncs,
     });
   }
 }

@@ -58,6 +58,8 @@ export interface SyncRunnerStatus {
   readonly started: boolean;
   readonly stopped: boolean;
   readonly inFlight: boolean;
+  /** Requests are waiting for the next sync. */
+  readonly pending: boolean;
   readonly consecutiveFailures: number;
   /** When the next sync is scheduled to start, if a timer is armed. */
   readonly nextSyncAt: number | undefined;
@@ -144,6 +146,7 @@ export class SyncRunner {
       started: this.started,
       stopped: this.stopped,
       inFlight: this.inFlight !== undefined,
+      pending: this.pending !== undefined,
       consecutiveFailures: this.failures,
       nextSyncAt: this.timerAt,
       lastResult: this.lastResult,

@@ -443,7 +443,17 @@ export interface SectionHeader {
     | Date
     | undefined;
   /** Heartbeat interval of the writer: a section older than a few of these is stale. */
-  heartbeatInterval?: Duration | undefined;
+  heartbeatInterval?:
+    | Duration
+    | undefined;
+  /**
+   * True while the controller has seen API changes it has not applied yet (a sync is
+   * queued or running). With health HEALTHY and this false, the dataplane reflects every
+   * change the controller's informers have delivered.
+   */
+  syncPending: boolean;
+  /** Completed syncs since the process started (successful or not). */
+  syncs: number;
 }
 
 export interface CniState {
@@ -778,6 +788,8 @@ function createBaseSectionHeader(): SectionHeader {
     pid: 0,
     started: undefined,
     heartbeatInterval: undefined,
+    syncPending: false,
+    syncs: 0,
   };
 }
 
@@ -821,6 +833,12 @@ export const SectionHeader: MessageFns<SectionHeader> = {
     }
     if (message.heartbeatInterval !== undefined) {
       Duration.encode(message.heartbeatInterval, writer.uint32(106).fork()).join();
+    }
+    if (message.syncPending !== false) {
+      writer.uint32(112).bool(message.syncPending);
+    }
+    if (message.syncs !== 0) {
+      writer.uint32(120).uint64(message.syncs);
     }
     return writer;
   },
@@ -942,6 +960,22 @@ export const SectionHeader: MessageFns<SectionHeader> = {
             message.heartbeatInterval = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.syncPending = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.syncs = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -989,6 +1023,12 @@ export const SectionHeader: MessageFns<SectionHeader> = {
         : isSet(object.heartbeat_interval)
         ? Duration.fromJSON(object.heartbeat_interval)
         : undefined,
+      syncPending: isSet(object.syncPending)
+        ? globalThis.Boolean(object.syncPending)
+        : isSet(object.sync_pending)
+        ? globalThis.Boolean(object.sync_pending)
+        : false,
+      syncs: isSet(object.syncs) ? globalThis.Number(object.syncs) : 0,
     };
   },
 
@@ -1033,6 +1073,12 @@ export const SectionHeader: MessageFns<SectionHeader> = {
     if (message.heartbeatInterval !== undefined) {
       obj.heartbeatInterval = Duration.toJSON(message.heartbeatInterval);
     }
+    if (message.syncPending !== false) {
+      obj.syncPending = message.syncPending;
+    }
+    if (message.syncs !== 0) {
+      obj.syncs = Math.round(message.syncs);
+    }
     return obj;
   },
 
@@ -1058,6 +1104,8 @@ export const SectionHeader: MessageFns<SectionHeader> = {
     message.heartbeatInterval = (object.heartbeatInterval !== undefined && object.heartbeatInterval !== null)
       ? Duration.fromPartial(object.heartbeatInterval)
       : undefined;
+    message.syncPending = object.syncPending ?? false;
+    message.syncs = object.syncs ?? 0;
     return message;
   },
 };
