@@ -13,14 +13,15 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests ?? 0;
-// A test file that fails to load has no test results but counts as a failed suite.
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - failedSuitesWithFailedTests(report);
+// A test file that fails to load (syntax error, failing beforeAll) has no failed test
+// results of its own: count it as one failure so it cannot pass unnoticed.
+const failed = (report.numFailedTests ?? 0) + filesFailedWithoutFailedTests(report);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || report.success === false ? 1 : 0);
 
-function failedSuitesWithFailedTests(r) {
+function filesFailedWithoutFailedTests(r) {
   return (r.testResults ?? []).filter(
-    (s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed'),
+    (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed'),
   ).length;
 }

@@ -155,11 +155,8 @@ describe.skipIf(!isRoot())(`kr-cni binary in a node namespace${ROOT_REQUIRED}`, 
     expect(list.plugins[0]?.ipam.ranges.map((set) => set[0]?.subnet)).toEqual(POD_CIDRS);
     expect(list.plugins[0]?.ipam.dataDir).toBe(join(dir, 'leases'));
 
-    // `ip netns exec` execs the binary: the child's pid is kr-cni's. Budget: 85 MB RSS.
-    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-    const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
-    expect(rssKb).toBeGreaterThan(0);
-    expect(rssKb / 1024).toBeLessThan(85);
+    // Memory is measured by `pnpm bench rss` (docs/benchmarks.md), not asserted here: a
+    // timing- and load-dependent figure makes a flaky test.
 
     pod = await createTestNetns();
     const call = { nodeNetns: node.name, podNetns: pod.name, containerId: 'kr-test-binary-pod', conflistPath: conflist };
