@@ -11,7 +11,8 @@ const focused = ['describe', 'it', 'test', 'suite'].map((object) => ({
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', 'libs/proto/src/gen/**', '.sandbox/**', '**/*.d.ts'],
+    // test/fixtures/lint holds deliberate violations that test/src/lint.test.ts checks.
+    ignores: ['**/node_modules/**', '**/dist/**', 'libs/proto/src/gen/**', '.sandbox/**', '**/*.d.ts', 'test/fixtures/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -22,8 +23,15 @@ export default tseslint.config(
       parserOptions: { projectService: false },
     },
     settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       'import-x/resolver-next': [
-        importX.createNodeResolver({ conditionNames: ['source', 'types', 'import', 'default'], extensions: ['.ts', '.js'] }),
+        importX.createNodeResolver({
+          conditionNames: ['source', 'types', 'import', 'default'],
+          extensions: ['.ts', '.js'],
+          // NodeNext sources import './x.js' for './x.ts'.
+          extensionAlias: { '.js': ['.ts', '.js'] },
+        }),
       ],
     },
     rules: {
