@@ -101,10 +101,33 @@ export interface SandboxClusterConfig {
   readonly manifest?: string;
 }
 
-/** What a node agent writes to `nodes/<node>/agent.json` once its relay and containers are up. */
+/** Family order per stack (what `SandboxClusterConfig.families` must hold). */
+export const STACK_FAMILIES: Readonly<Record<SandboxStack, readonly SandboxFamily[]>> = {
+  ipv4: ['ipv4'],
+  ipv6: ['ipv6'],
+  dual: ['ipv4', 'ipv6'],
+  'dual-v6': ['ipv6', 'ipv4'],
+};
+
+/** One container as the node agent last saw it. */
+export interface SandboxContainerStatus {
+  readonly running: boolean;
+  /** Set while it runs. */
+  readonly pid?: number;
+  /** Restarts so far (the kubelet's restartCount). */
+  readonly restarts: number;
+}
+
+/**
+ * `nodes/<node>/agent.json`, written atomically (rename). `ready: true` once the API
+ * relay listens, every container has started and the kubelet has registered the Node
+ * and listed its pods; rewritten when a container starts or exits; `ready: false` after
+ * SIGTERM, once everything has stopped.
+ */
 export interface SandboxAgentStatus {
   readonly pid: number;
   readonly ready: boolean;
+  readonly containers?: Readonly<Partial<Record<SandboxContainer, SandboxContainerStatus>>>;
 }
 
 /** The pod annotation that names the pod's network namespace (the CLI's probe uses it). */

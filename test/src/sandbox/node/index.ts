@@ -3,11 +3,13 @@
 export {
   NODE_API_PORT,
   POD_NETNS_ANNOTATION,
+  STACK_FAMILIES,
   type SandboxAddresses,
   type SandboxAgentStatus,
   type SandboxApi,
   type SandboxClusterConfig,
   type SandboxContainer,
+  type SandboxContainerStatus,
   type SandboxController,
   type SandboxFamily,
   type SandboxHost,
@@ -16,3 +18,4 @@ export {
   type SandboxSubnet,
 } from './cluster-config.js';
 export { containerLogPath, sandboxNodePaths, type SandboxNodePaths } from './paths.js';
+export { findNode, loadClusterConfig, validateClusterConfig } from './load-config.js';

@@ -15,6 +15,8 @@ export interface SandboxNodePaths {
   readonly cniDataDir: string;
   /** nats-server's `--store_dir`. */
   readonly natsDir: string;
+  /** Pod server logs: `pods/<namespace>_<name>_<uid>.log`. */
+  readonly podLogsDir: string;
   /** `agent.json`: {pid, ready}, written when the agent is up. */
   readonly agentJson: string;
   /** Where the CLI sends the agent's stdout and stderr. */
@@ -31,6 +33,7 @@ export function sandboxNodePaths(stateDir: string, node: string): SandboxNodePat
     cniConfFile: join(cniConfDir, '10-kuberouter.conflist'),
     cniDataDir: join(dir, 'cni', 'data'),
     natsDir: join(dir, 'nats'),
+    podLogsDir: join(dir, 'pods'),
     agentJson: join(dir, 'agent.json'),
     agentLog: join(dir, 'agent.log'),
   };
