@@ -99,6 +99,12 @@ export interface SandboxClusterConfig {
    * `<repoRoot>/deploy/kube-router-ts.yaml`. Tests point it at a small manifest of their own.
    */
   readonly manifest?: string;
+  /**
+   * Prefix of the pod namespaces the kubelets create; default `krsbx-p-`. Tests set
+   * another one, so that a `kr-sandbox down` running at the same time (it removes every
+   * krsbx-* namespace) leaves theirs alone.
+   */
+  readonly podNetnsPrefix?: string;
 }
 
 /** Family order per stack (what `SandboxClusterConfig.families` must hold). */

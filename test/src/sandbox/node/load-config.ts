@@ -48,6 +48,7 @@ export function validateClusterConfig(value: unknown): SandboxClusterConfig {
   check(typeof c.extraFlags === 'object' && c.extraFlags !== null, 'extraFlags', 'must be an object');
   check(typeof c.api?.socket === 'string' && isAbsolute(c.api.socket), 'api.socket', 'must be an absolute path');
   check(c.manifest === undefined || (typeof c.manifest === 'string' && isAbsolute(c.manifest)), 'manifest', 'must be an absolute path');
+  check(c.podNetnsPrefix === undefined || (typeof c.podNetnsPrefix === 'string' && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,40}$/.test(c.podNetnsPrefix)), 'podNetnsPrefix', 'must be a short name prefix');
   return c;
 }
 
