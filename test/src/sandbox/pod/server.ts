@@ -4,12 +4,13 @@
 //
 //   server.js --name NS/NAME --ports 8080/TCP,5353/UDP
 //
-// One process per pod, so it loads nothing but node:net/node:dgram (the kubelet starts it
+// One process per pod, so it loads nothing but node:net/node:dgram/node:os (the kubelet starts it
 // with --max-semi-space-size=1 --jitless). It prints one JSON line
 // `{"ready":true,...}` once every port is bound; exits 0 on SIGTERM, 2 on bad arguments,
 // 1 when a port cannot be bound.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parsePortList, type PodPort } from './ports.js';
 
@@ -39,18 +40,27 @@ function listenTcp(port: number, host: string, answer: string): Promise<Server> 
   });
 }
 
-function bindUdp(port: number, type: 'udp4' | 'udp6', answer: Buffer): Promise<UdpSocket> {
+function bindUdp(port: number, type: 'udp4' | 'udp6', address: string, answer: Buffer): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type, ipv6Only: false });
+    // reuseAddr lets the per-address sockets share the port with the wildcard one.
+    const socket = createSocket({ type, reuseAddr: true, ...(type === 'udp6' ? { ipv6Only: address !== '::' } : {}) });
     socket.on('message', (_msg, from) => socket.send(answer, from.port, from.address));
     socket.once('error', reject);
-    socket.bind(port, type === 'udp6' ? '::' : '0.0.0.0', () => {
+    socket.bind(port, address, () => {
       socket.off('error', reject);
       // Later errors (an ICMP error for a reply) must not end the server.
       socket.on('error', () => undefined);
       resolve(socket);
     });
   });
+}
+
+/** The namespace's addresses at start (IPv6 link-local ones need a scope and are left out). */
+function localAddresses(withIPv6: boolean): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && (a.family === 'IPv4' || (withIPv6 && !a.address.toLowerCase().startsWith('fe80'))))
+    .map((a) => a!.address);
 }
 
 async function bind(port: PodPort, answer: string): Promise<Bound> {
@@ -60,8 +70,21 @@ async function bind(port: PodPort, answer: string): Promise<Bound> {
       const server = await listenTcp(port.port, address, answer);
       return { port, address, close: () => server.close() };
     }
-    const socket = await bindUdp(port.port, v6 ? 'udp6' : 'udp4', Buffer.from(answer));
-    return { port, address, close: () => socket.close() };
+    const reply = Buffer.from(answer);
+    const sockets = [await bindUdp(port.port, v6 ? 'udp6' : 'udp4', address, reply)];
+    // A reply from a wildcard socket leaves from whatever address the route back
+    // prefers, which on a host with several (a hostNetwork pod on a node: eth0,
+    // kube-bridge, ...) is often not the one asked, and the client drops it. Node has
+    // no IP_PKTINFO, so each current address gets its own socket, which the kernel
+    // prefers for datagrams to that address; the wildcard one serves the rest.
+    for (const local of localAddresses(v6)) {
+      try {
+        sockets.push(await bindUdp(port.port, local.includes(':') ? 'udp6' : 'udp4', local, reply));
+      } catch (err) {
+        process.stderr.write(`pod-server: ${port.port}/UDP on ${local}: ${(err as Error).message}; served by the wildcard socket\n`);
+      }
+    }
+    return { port, address, close: () => sockets.forEach((s) => s.close()) };
   };
   try {
     return await attempt(true);
