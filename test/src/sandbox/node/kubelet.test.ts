@@ -186,6 +186,13 @@ describe.skipIf(!isRoot())('kubelet with the CNI plugins and the API simulator',
       targets.map((t) => [t.id, true, t.id.startsWith('host') ? `${NS}/host` : `${NS}/web`]),
     );
 
+    // A pod server that dies is restarted, and the status counts it.
+    const serverPid = Number(web.status!.containerStatuses![0]!.containerID!.replace('sandbox://', ''));
+    process.kill(serverPid, 'SIGKILL');
+    const restarted = await waitForPod(e, 'web', 'restartCount 1 and Ready', (p) => p.status?.containerStatuses?.[0]?.restartCount === 1 && p.status.containerStatuses[0].ready === true);
+    expect(restarted.status?.containerStatuses?.[0]?.containerID).not.toBe(`sandbox://${serverPid}`);
+    expect((await probeFrom(bin.probeClient, clientNetns, targets.slice(0, 1), 3_000))[0]?.answeredBy).toBe(`${NS}/web`);
+
     // Deleting: the kubelet tears down and confirms; the lease goes back to host-local.
     const webNetns = web.metadata!.annotations![POD_NETNS_ANNOTATION]!;
     const leases = async () => (await readdir(join(e.dir, 'data', 'mynet'))).filter((f) => f.includes('.') || f.includes(':'));
@@ -203,5 +210,20 @@ describe.skipIf(!isRoot())('kubelet with the CNI plugins and the API simulator',
     expect(await leases()).not.toEqual(expect.arrayContaining([web.status!.podIPs![0]!.ip]));
     const after = await probeFrom(bin.probeClient, clientNetns, targets.slice(0, 1), 500);
     expect(after[0]?.ok).toBe(false);
+
+    // A pod whose namespace vanished underneath (a crash, `down`) still goes: CNI DEL
+    // runs without a namespace and releases the lease.
+    const client = running.get('client')!;
+    await e.netns.delete(clientNetns);
+    await sim.client.delete(PODS, 'client', { namespace: NS });
+    await eventually('client gone from the API', async () => {
+      try {
+        await sim.client.get(PODS, 'client', { namespace: NS });
+        return undefined;
+      } catch (err) {
+        return err instanceof ApiError && err.status === 404 ? true : undefined;
+      }
+    });
+    expect(await leases()).not.toEqual(expect.arrayContaining([client.status!.podIPs![0]!.ip]));
   });
 });

@@ -29,7 +29,7 @@ function stale(): boolean {
   const outputs = [BINARIES.agentMain, BINARIES.podServer, BINARIES.probeClient];
   if (!outputs.every((f) => existsSync(f) && statSync(f).size > 0)) return true;
   const oldest = outputs.reduce((a, b) => (statSync(a).mtimeMs < statSync(b).mtimeMs ? a : b));
-  const newer = spawnSync('find', [...SOURCES, '-name', '*.ts', '-newer', oldest], { encoding: 'utf8' }).stdout.trim();
+  const newer = spawnSync('find', [...SOURCES, '-name', '*.ts', '!', '-name', '*.test.ts', '!', '-path', '*/testing/*', '-newer', oldest], { encoding: 'utf8' }).stdout.trim();
   return newer !== '';
 }
 
@@ -77,4 +77,21 @@ export function ensureSandboxBuilt(): SandboxBinaries {
     if (r.status !== 0) throw new Error(`building the sandbox agent failed:\n${r.stdout}${r.stderr}`);
   });
   return BINARIES;
+}
+
+/**
+ * A controller binary (services/<name>/bin/kr-<name>.js) runs its dist/: build the
+ * package when a source is newer, as its own process tests do. The libraries' dist/
+ * must exist (`pnpm -s build`).
+ */
+export function ensureServiceBuilt(name: 'cni' | 'router' | 'proxy' | 'firewall'): string {
+  const pkg = join(REPO, 'services', name);
+  const main = join(pkg, 'dist', 'main.js');
+  const newer = existsSync(main) ? spawnSync('find', [join(pkg, 'src'), '-name', '*.ts', '-newer', main], { encoding: 'utf8' }).stdout.trim() : 'missing';
+  if (newer !== '') {
+    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json')], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`building services/${name} failed (run pnpm -s build):\n${r.stdout}${r.stderr}`);
+  }
+  return join(pkg, 'bin', `kr-${name}.js`);
 }
