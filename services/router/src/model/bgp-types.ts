@@ -111,6 +111,8 @@ export interface PolicyStatementSpec {
     readonly result: 'accept' | 'reject' | 'none';
     readonly addCommunities?: readonly string[];
     readonly asPathPrepend?: { readonly asn: number; readonly repeat: number };
+    /** 'self': rewrite the next hop to the session's local address (--override-nexthop). */
+    readonly nextHop?: 'self';
   };
 }
 
