@@ -2,7 +2,7 @@
 // resolved for this machine, then the sandbox's own flags, then the user's --flags.
 // Pure, so the whole rendering is checked by table tests.
 import { ConfigError } from '@kr/errors';
-import type { SandboxClusterConfig, SandboxContainer, SandboxController, SandboxHost } from './cluster-config.js';
+import type { SandboxClusterConfig, SandboxContainer, SandboxHost } from './cluster-config.js';
 import { NODE_API_PORT } from './cluster-config.js';
 import type { ContainerTemplate } from './manifest.js';
 import { containerLogPath, type SandboxNodePaths } from './paths.js';
@@ -99,8 +99,4 @@ export function containerSpecs(input: ContainerSpecInput): ContainerSpec[] {
         logFile: containerLogPath(input.paths, t.name),
       };
     });
-}
-
-export function isController(name: SandboxContainer): name is SandboxController {
-  return !INFRASTRUCTURE.includes(name);
 }

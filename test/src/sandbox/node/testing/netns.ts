@@ -22,6 +22,14 @@ export async function createNetns(): Promise<TestNetns> {
   if (!hooked) {
     hooked = true;
     process.on('exit', cleanup);
+    // A signal ends the worker without 'exit': clean up, then die of the same signal
+    // unless someone else handles it.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        cleanup();
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    }
   }
   const name = `kr-test-${randomBytes(5).toString('hex')}`;
   await run(['ip', 'netns', 'add', name]);
