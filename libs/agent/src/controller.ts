@@ -93,6 +93,11 @@ export interface ControllerDefinition<S extends SectionName, Extra extends reado
   readonly runnerTiming?: (values: FlagValues<Extra>) => Partial<RunnerTiming>;
   /** kube-router's name for this controller's sync-time metric, where it has one. */
   readonly syncTime?: { name: string; help: string };
+  /**
+   * Cross-flag validation of the controller's own flags, run before anything starts:
+   * a ConfigError here exits 2 with the message, like a bad flag value.
+   */
+  validate?(values: FlagValues<ReturnType<typeof commonFlagSpecs>> & FlagValues<Extra>, common: CommonConfig): void;
   create(ctx: ControllerContext<FlagValues<ReturnType<typeof commonFlagSpecs>> & FlagValues<Extra>>): ControllerLogic<S>;
 }
 
@@ -119,6 +124,7 @@ export async function runController<S extends SectionName, const Extra extends r
     }
     values = parsed.values as Record<string, unknown>;
     config = commonConfig(parsed.values as never);
+    def.validate?.(parsed.values as never, config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${def.binary}: ${err.message}\n`);
