@@ -187,7 +187,7 @@ describe('computeServiceVips', () => {
     expect(result.problems).toEqual([]);
   });
 
-  it.each([
+  it.each<{ name: string; spec: object; annotations: Record<string, string>; want: string[] }>([
     { name: 'internalTrafficPolicy Local makes cluster IPs local-only', spec: { internalTrafficPolicy: 'Local' }, annotations: {}, want: ['cluster-ip 10.96.0.10 TCP/80 local-only', 'external-ip 198.51.100.7 TCP/80'] },
     { name: 'externalTrafficPolicy Local makes external IPs local-only', spec: { externalTrafficPolicy: 'Local' }, annotations: {}, want: ['cluster-ip 10.96.0.10 TCP/80', 'external-ip 198.51.100.7 TCP/80 local-only'] },
     { name: 'kube-router.io/service.local forces both', spec: {}, annotations: { 'kube-router.io/service.local': 'true' }, want: ['cluster-ip 10.96.0.10 TCP/80 local-only', 'external-ip 198.51.100.7 TCP/80 local-only'] },
