@@ -43,6 +43,12 @@ export interface PeerSpec {
   readonly families: readonly Family[];
   readonly holdTimeSeconds: number;
   readonly keepaliveSeconds: number;
+  /**
+   * Seconds between connection attempts while the session is down (GoBGP waits n to 2n,
+   * at least 5; the first attempt always comes 5–9 s after the peer is added);
+   * undefined = GoBGP's default, 120 s.
+   */
+  readonly connectRetrySeconds?: number;
   /** This node is a route reflector and the neighbour its client. */
   readonly routeReflectorClient?: { readonly clusterId: string };
   readonly gracefulRestart?: GracefulRestartSpec;
@@ -91,6 +97,8 @@ export interface ObservedPath {
   readonly withdrawal: boolean;
   readonly best: boolean;
   readonly local: boolean;
+  /** Adj-RIB-In only: the global import policy rejects this path. */
+  readonly filtered?: boolean;
 }
 
 /** GoBGP defined sets (named match lists) that the policies reference. */
