@@ -2,6 +2,7 @@
 // bus → API informers → sync runner → section publishing, and an orderly stop on
 // SIGTERM. A controller supplies only its flags and its logic (compute, plan, apply);
 // everything here is the same for all four, so it lives once.
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { AdminServer, ServingStatus, controllerService } from '@kr/admin';
 import { Bus, resyncSubject, type SectionName } from '@kr/bus';
 import { ConfigError, errorMessage } from '@kr/errors';
@@ -83,6 +84,8 @@ export interface ControllerLogic<S extends SectionName> {
   section(): SectionBody<S>;
   /** Called once on SIGTERM after the runner stopped; the dataplane stays in place. */
   stop?(): Promise<void>;
+  /** gRPC services of this controller served next to the common Controller service. */
+  adminServices?(): readonly (readonly [ServiceDefinition, UntypedServiceImplementation])[];
 }
 
 export interface ControllerDefinition<S extends SectionName, Extra extends readonly FlagSpec[]> {
@@ -256,9 +259,6 @@ class Agent {
         this.#root.child('admin'),
       ),
     );
-    await this.#admin.start();
-    this.#admin.setServingStatus('', ServingStatus.NOT_SERVING);
-
     this.#bus.onStatus(() => this.publish());
     this.#bus.start();
     this.#bus.subscribe(resyncSubject(this.#def.name), (req) => void this.resync(req));
@@ -278,6 +278,13 @@ class Agent {
       publish: () => this.publish(),
     };
     this.#logic = this.#def.create(ctx as never);
+    // A controller's own admin services (e.g. the router's peers/routes) must be added
+    // before the server starts.
+    for (const [definition, implementation] of this.#logic.adminServices?.() ?? []) {
+      this.#admin.addService(definition, implementation);
+    }
+    await this.#admin.start();
+    this.#admin.setServingStatus('', ServingStatus.NOT_SERVING);
 
     this.#runner = new SyncRunner({
       name: this.#def.name,
