@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { V1Node } from '@kubernetes/client-node';
 import { ServingStatus } from '@kr/admin';
 import { startNatsServer, type TestNatsServer } from '@kr/bus/testing';
+import type { V1EndpointSlice } from '@kubernetes/client-node';
 import { ENDPOINT_SLICES, NAMESPACES, NETWORK_POLICIES, NODES, PODS, SERVICES } from '@kr/k8s';
 import { FakeApiServer } from '@kr/k8s/testing';
 import { nodestate } from '@kr/proto';
@@ -32,8 +33,21 @@ beforeAll(async () => {
   api = await FakeApiServer.start({ resources: [NODES, PODS, SERVICES, ENDPOINT_SLICES, NAMESPACES, NETWORK_POLICIES] });
   api.upsert(NODES, node(NODE, ['198.18.0.11', 'fd00:198:18::11'], ['10.244.1.0/24', 'fd00:10:244:1::/64']));
   api.upsert(NODES, node('node-b', ['198.18.0.12', 'fd00:198:18::12'], ['10.244.2.0/24', 'fd00:10:244:2::/64']));
+  api.upsert(NAMESPACES, { metadata: { name: 'x' } });
+  api.upsert(SERVICES, { metadata: { name: 'web', namespace: 'x' }, spec: { clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10', 'fd00:10:96::10'], ports: [{ port: 80 }] } });
+  api.upsert(ENDPOINT_SLICES, slice('web-v4', 'IPv4', ['10.244.1.5', '10.244.2.5']));
+  api.upsert(ENDPOINT_SLICES, slice('web-v6', 'IPv6', ['fd00:10:244:1::5']));
   nats = await startNatsServer();
 });
+
+function slice(name: string, addressType: string, ips: string[]): V1EndpointSlice {
+  return {
+    metadata: { name, namespace: 'x', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType,
+    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+    ports: [{ port: 8080 }],
+  };
+}
 
 afterEach(async () => {
   await Promise.all(started.splice(0).map((c) => c.stop('SIGKILL')));
@@ -84,71 +98,67 @@ describe('binaries: flags', () => {
 });
 
 describe('a running controller', () => {
+  // The router and the cni program the namespace they run in, so these process tests
+  // use the proxy and the firewall (no dataplane yet); the router and the cni run inside
+  // sandbox nodes (test/src/sandbox) and node namespaces (services/cni).
   it('serves grpc.health.v1 and Controller.GetStatus, and publishes its section', async () => {
-    const c = await start('router', ['--enable-ipv6=true']);
+    const c = await start('proxy', ['--enable-ipv6=true']);
     await healthy(c);
     const conn = c.admin();
     try {
       expect(await conn.healthCheck('')).toBe(ServingStatus.SERVING);
       const status = await conn.getStatus();
-      expect(status.controller).toBe('router');
+      expect(status.controller).toBe('proxy');
       expect(status.node).toBe(NODE);
       expect(status.bus?.connected).toBe(true);
       expect(status.api?.connected).toBe(true);
       expect(status.loops.map((l) => l.name).sort()).toEqual(['heartbeat', 'sync']);
       const state = await conn.getState();
-      expect(state.router?.clusterNodes.find((n) => n.name === NODE)?.podCidrs).toEqual([
-        { family: nodestate.Family.FAMILY_IPV4, cidr: '10.244.1.0/24' },
-        { family: nodestate.Family.FAMILY_IPV6, cidr: 'fd00:10:244:1::/64' },
-      ]);
-      expect(state.router?.header?.owner).toBe('router');
+      expect(state.proxy).toMatchObject({ services: 1, endpoints: 3 });
+      expect(state.proxy?.header?.owner).toBe('proxy');
     } finally {
       conn.close();
     }
   });
 
   it.each([
-    { stack: 'ipv4', args: [], want: ['10.244.1.0/24', '10.244.2.0/24'] },
-    { stack: 'ipv6', args: ['--enable-ipv4=false', '--enable-ipv6=true'], want: ['fd00:10:244:1::/64', 'fd00:10:244:2::/64'] },
-    { stack: 'dual', args: ['--enable-ipv6=true'], want: ['10.244.1.0/24', '10.244.2.0/24', 'fd00:10:244:1::/64', 'fd00:10:244:2::/64'] },
-  ])('router publishes the pod CIDRs of its families ($stack) on the bus', async ({ args, want }) => {
-    const c = await start('router', args);
+    { stack: 'ipv4', args: [], want: 2 },
+    { stack: 'ipv6', args: ['--enable-ipv4=false', '--enable-ipv6=true'], want: 1 },
+    { stack: 'dual', args: ['--enable-ipv6=true'], want: 3 },
+  ])('the proxy counts the endpoints of its families ($stack) and publishes them on the bus', async ({ args, want }) => {
+    const c = await start('proxy', args);
     await healthy(c);
-    const r = await runBinary('kr', ['status', '--json', `--nats-url=${nats.url}`, `--admin-router=${c.adminAddress}`]);
-    const report = JSON.parse(r.stdout) as { controllers: { router: { health: string; section: { clusterPodCidrs: { cidr: string }[] } } } };
-    expect(report.controllers.router.health).toBe('healthy');
-    expect(report.controllers.router.section.clusterPodCidrs.map((p) => p.cidr)).toEqual(want);
+    const r = await runBinary('kr', ['status', '--json', `--nats-url=${nats.url}`, `--admin-proxy=${c.adminAddress}`]);
+    const report = JSON.parse(r.stdout) as { controllers: { proxy: { health: string; section: { endpoints: number } } } };
+    expect(report.controllers.proxy.health).toBe('healthy');
+    expect(report.controllers.proxy.section.endpoints).toBe(want);
   });
 
-  it('reacts to API changes: a node annotation changes the published pod CIDRs', async () => {
-    const c = await start('router', ['--enable-ipv6=true']);
+  it('reacts to API changes: a new EndpointSlice changes the published section', async () => {
+    const c = await start('proxy', ['--enable-ipv6=true']);
     await healthy(c);
-    const n = node(NODE, ['198.18.0.11', 'fd00:198:18::11'], ['10.244.1.0/24', 'fd00:10:244:1::/64']);
-    n.metadata!.annotations = { 'kube-router.io/pod-cidrs': '10.99.0.0/24,fd00:99::/64' };
-    api.upsert(NODES, n);
+    api.upsert(ENDPOINT_SLICES, slice('web-v6-b', 'IPv6', ['fd00:10:244:2::5', 'fd00:10:244:3::5']));
     try {
       await eventually(async () => {
         const conn = c.admin();
         try {
-          const s = await conn.getState();
-          const mine = s.router?.clusterNodes.find((n) => n.name === NODE);
-          return mine?.podCidrs.map((p) => p.cidr).join(',') === '10.99.0.0/24,fd00:99::/64';
+          return (await conn.getState()).proxy?.endpoints === 5;
         } finally {
           conn.close();
         }
-      }, 10_000, 'annotation applied');
+      }, 10_000, 'the new slice counted');
     } finally {
-      api.upsert(NODES, node(NODE, ['198.18.0.11', 'fd00:198:18::11'], ['10.244.1.0/24', 'fd00:10:244:1::/64']));
+      api.remove(ENDPOINT_SLICES, 'web-v6-b', 'x');
     }
   });
 
   it('serves /healthz and kube_router_* metrics', async () => {
-    const c = await start('router', ['--enable-ipv6=true']);
+    const c = await start('proxy', ['--enable-ipv6=true']);
     await healthy(c);
     const h = await fetch(`http://127.0.0.1:${c.healthPort}/healthz`);
     expect(h.status).toBe(200);
     const m = await (await fetch(`http://127.0.0.1:${c.metricsPort}/metrics`)).text();
-    expect(m).toContain('kube_router_controller_routes_sync_time');
+    expect(m).toContain('kube_router_controller_ipvs_services_sync_time');
     expect(m).toContain('kube_router_build_info');
   });
 
@@ -188,7 +198,7 @@ describe('a running controller', () => {
   it('starts while the API is unreachable, reports it, and syncs once it is back', async () => {
     api.setUnavailable(503);
     try {
-      const c = await start('router');
+      const c = await start('firewall');
       await eventually(async () => {
         const conn = c.admin();
         try {
@@ -207,24 +217,26 @@ describe('a running controller', () => {
 });
 
 describe('kr status', () => {
-  // kr-cni changes the namespace it runs in, so it is left out here (it refuses to run
-  // where the node's addresses are not): services/cni runs it inside a node namespace.
+  // kr-cni and kr-router change the namespace they run in, so they are left out here
+  // (they refuse to run where the node's addresses are not).
   it('shows every controller of the node, as a table and as JSON', async () => {
-    const cs = await Promise.all((['router', 'proxy', 'firewall'] as const).map((n) => start(n, ['--enable-ipv6=true'])));
+    const cs = await Promise.all((['proxy', 'firewall'] as const).map((n) => start(n, ['--enable-ipv6=true'])));
     await Promise.all(cs.map(healthy));
     const admin = cs.map((c) => `--admin-${c.name}=${c.adminAddress}`);
     const table = await runBinary('kr', ['status', `--nats-url=${nats.url}`, ...admin]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^node node-a/);
-    for (const n of ['router', 'proxy', 'firewall']) expect(table.stdout).toMatch(new RegExp(`^${n}\\s+healthy\\s+SERVING`, 'm'));
+    for (const n of ['proxy', 'firewall']) expect(table.stdout).toMatch(new RegExp(`^${n}\\s+healthy\\s+SERVING`, 'm'));
     expect(table.stdout).toMatch(/^cni\s+absent/m);
-    expect(table.stdout).toContain('2 nodes');
+    expect(table.stdout).toMatch(/^router\s+absent/m);
+    expect(table.stdout).toContain('1 services, 3 ready endpoints');
     const json = await runBinary('kr', ['status', '--json', `--nats-url=${nats.url}`, ...admin]);
     const report = JSON.parse(json.stdout) as { node: string; bus: { connected: boolean }; controllers: Record<string, { health: string; admin: { reachable: boolean } }> };
     expect(report.node).toBe(NODE);
     expect(report.bus.connected).toBe(true);
-    const { cni, ...running } = report.controllers;
+    const { cni, router, ...running } = report.controllers;
     expect(cni).toMatchObject({ health: 'absent', admin: { reachable: false } });
+    expect(router).toMatchObject({ health: 'absent', admin: { reachable: false } });
     expect(Object.values(running).every((c) => c.health === 'healthy' && c.admin.reachable)).toBe(true);
   });
 

@@ -62,6 +62,10 @@ function sandboxFlags(name: SandboxContainer, input: ContainerSpecInput): string
     `--enable-ipv6=${families.includes('ipv6')}`,
   ];
   if (name === 'cni') flags.push(`--cni-conf-file=${input.paths.cniConfFile}`);
+  // kube-router's default overlay is ipip, which this machine's kernel lacks; vxlan is the
+  // encap the sandbox can run end to end. A user's --flags 'router:--overlay-encap=...'
+  // comes later on the command line and wins.
+  if (name === 'router') flags.push('--overlay-encap=vxlan');
   return flags;
 }
 
