@@ -32,6 +32,11 @@ export async function applyBgpPlan(client: GobgpClient, plan: BgpPlan): Promise<
   for (const p of plan.addPeers) await client.addPeer(p);
   for (const p of plan.deletePaths) await client.deletePath({ prefix: p.prefix, nextHop: p.nextHop });
   for (const p of plan.addPaths) await client.addPath(p);
+  // GoBGP applies changed sets and policies only to routes it processes afterwards: a
+  // soft reset re-runs import and export policies over what the sessions already carry.
+  const policiesChanged =
+    plan.putSets.length + plan.putPolicies.length + plan.putAssignments.length + plan.clearAssignments.length + plan.deletePolicies.length + plan.deleteSets.length > 0;
+  if (policiesChanged && (await client.listPeers({ withAdvertised: false })).length > 0) await client.softResetPeers('both');
 }
 
 /** GoBGP's best paths of every family (learned and local), for route injection. */
