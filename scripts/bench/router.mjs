@@ -76,7 +76,7 @@ function rssOfRouters(cluster) {
   for (const n of cluster.nodes) {
     const pids = spawnSync('ip', ['netns', 'pids', n.netns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
     for (const pid of pids) {
-      let cmd = '';
+      let cmd;
       try {
         cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       } catch {
@@ -102,7 +102,7 @@ export async function main(args) {
   sb(['up', '--nodes', String(nodes + 1), '--stack', stack, '--controllers', 'router']);
   const upSeconds = (performance.now() - t) / 1000;
   const results = [];
-  let rss = [];
+  let rss;
   try {
     sb(['wait', '--timeout', `${Math.max(60, nodes * 6)}s`]);
     const cluster = JSON.parse(readFileSync(join(root, '.sandbox/cluster.json'), 'utf8'));
@@ -183,7 +183,7 @@ export async function main(args) {
     upSeconds: +upSeconds.toFixed(1),
     allNodes: { medianMs: quantile(all, 0.5), p99Ms: quantile(all, 0.99) },
     perNode: { medianMs: quantile(per, 0.5), p99Ms: quantile(per, 0.99) },
-    routerRssMiB: { min: +(rss[0] ?? NaN).toFixed(1), median: +quantile(rss, 0.5).toFixed(1), max: +(rss[rss.length - 1] ?? NaN).toFixed(1) },
+    routerRssMiB: { min: +(rss?.[0] ?? NaN).toFixed(1), median: +quantile(rss ?? [], 0.5).toFixed(1), max: +(rss?.[rss.length - 1] ?? NaN).toFixed(1) },
     node: process.version,
   };
   if (args.includes('--json')) console.log(JSON.stringify({ ...summary, results }, null, 2));

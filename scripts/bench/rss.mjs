@@ -114,9 +114,10 @@ export async function main(args) {
   const results = [];
   const cleanups = [];
   try {
-    // kr-cni programs the namespace it runs in (bridge, sysctls, CNI config), so it runs
-    // in a throwaway node namespace holding node-0's addresses, reaching the API and the
-    // bus through relays; its health is read from its section on the bus.
+    // kr-cni and kr-router program the namespace they run in (bridge, sysctls, CNI
+    // config; BGP, routes, egress), so they run in a throwaway node namespace holding
+    // node-0's addresses, reaching the API and the bus through relays; their health is
+    // read from their sections on the bus.
     const netns = await createNodeNetns({ addresses: ['198.18.0.1/24', 'fd00:198:18::1/64'] });
     cleanups.push(() => netns.delete());
     const dir = mkdtempSync(join(tmpdir(), 'kr-bench-'));
@@ -124,17 +125,21 @@ export async function main(args) {
     const [apiPort, natsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
     const fwd = await forwardIntoNetns(netns.name, dir, [{ port: apiPort, target: Number(new URL(api.url).port) }, { port: natsPort, target: nats.port }]);
     cleanups.push(() => fwd.close());
-    {
-      const child = spawn('ip', ['netns', 'exec', netns.name, process.execPath, ...nodeFlags, join(root, 'services/cni/bin/kr-cni.js'),
+    // gobgpd for the router, inside the node namespace like the DaemonSet's sidecar.
+    const gobgpd = spawn('ip', ['netns', 'exec', netns.name, 'gobgpd', '--api-hosts=127.0.0.1:50051', '--log-plain', '--pprof-disable', '--log-level=warn'], { stdio: 'ignore' });
+    children.push(gobgpd);
+    for (const c of ['cni', 'router']) {
+      const extra = c === 'cni' ? [`--cni-conf-file=${join(dir, '10-kuberouter.conflist')}`] : ['--overlay-encap=vxlan'];
+      const child = spawn('ip', ['netns', 'exec', netns.name, process.execPath, ...nodeFlags, join(root, `services/${c}/bin/kr-${c}.js`),
         `--master=http://127.0.0.1:${apiPort}`, '--hostname-override=node-0', `--nats-url=nats://127.0.0.1:${natsPort}`,
-        '--health-port=0', '--enable-ipv6=true', '--log-level=warn', `--cni-conf-file=${join(dir, '10-kuberouter.conflist')}`],
+        '--health-port=0', '--enable-ipv6=true', '--log-level=warn', ...extra],
       { stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(child);
-      await waitSectionHealthy(nats.url, 'cni', 30_000);
-      const pid = Number(execFileSync('pgrep', ['-f', '-n', `kr-cni.js --master=http://127.0.0.1:${apiPort}`], { encoding: 'utf8' }).trim());
-      results.push({ controller: 'cni', pid, admin: '(in node netns)' });
+      await waitSectionHealthy(nats.url, c, 30_000);
+      const pid = Number(execFileSync('pgrep', ['-f', '-n', `kr-${c}.js --master=http://127.0.0.1:${apiPort}`], { encoding: 'utf8' }).trim());
+      results.push({ controller: c, pid, admin: '(in node netns)' });
     }
-    for (const c of CONTROLLERS.filter((x) => x !== 'cni')) {
+    for (const c of CONTROLLERS.filter((x) => x !== 'cni' && x !== 'router')) {
       const admin = `127.0.0.1:${await freeLoopbackPort()}`;
       const child = spawn(process.execPath, [...nodeFlags, join(root, `services/${c}/bin/kr-${c}.js`),
         `--master=${api.url}`, '--hostname-override=node-0', `--nats-url=${nats.url}`, `--admin-address=${admin}`,
