@@ -43,6 +43,7 @@ const tsProtoOpts = [
 const ours = [
   'kuberouter/nodestate/v1/nodestate.proto',
   'kuberouter/admin/v1/admin.proto',
+  'kuberouter/admin/v1/router.proto',
   'grpc/health/v1/health.proto',
   'grpc/reflection/v1/reflection.proto',
 ];

@@ -2,26 +2,13 @@
 // reads the node state from the bus. Exit codes: 0 ok, 1 a controller is unhealthy or a
 // call failed, 2 usage.
 import { connectController } from '@kr/admin';
-import { CONTROLLER_PORTS, CONTROLLERS, VERSION, formatHelp, parseFlags, type FlagSpec } from '@kr/agent';
+import { CONTROLLERS, VERSION, formatHelp, parseFlags, type FlagSpec } from '@kr/agent';
 import { Bus, type SectionName } from '@kr/bus';
 import { ConfigError, errorMessage } from '@kr/errors';
 import { createLogger } from '@kr/observability';
+import { COMMON, adminAddresses, type Out } from './common.js';
+import { advertisements, peers, routes } from './router-commands.js';
 import { collectStatus, formatStatusTable, statusJson } from './status.js';
-
-const COMMON = [
-  { name: 'nats-url', type: 'string', default: 'nats://127.0.0.1:4222', help: 'URL of the node-local NATS server' },
-  { name: 'timeout', type: 'duration', default: 3_000, help: 'How long to wait for the bus and each controller' },
-  { name: 'json', type: 'bool', default: false, help: 'Print JSON instead of a table' },
-  ...CONTROLLERS.map(
-    (c) =>
-      ({
-        name: `admin-${c}`,
-        type: 'string',
-        default: `127.0.0.1:${CONTROLLER_PORTS[c].admin}`,
-        help: `Admin API address of the ${c} controller`,
-      }) as const,
-  ),
-] as const satisfies readonly FlagSpec[];
 
 const USAGE = `kr: the kube-router-ts operator CLI
 
@@ -29,16 +16,14 @@ Usage:
   kr status [flags]                          the node's state (bus) and each controller's health (gRPC)
   kr resync CONTROLLER [--partial] [flags]   ask a controller for a sync now (full unless --partial)
   kr log-level CONTROLLER LEVEL [--module M] change a controller's log level
+  kr peers [--family F] [--node N]           the router's BGP peers and sessions, nodes not peered and why
+  kr routes [--family F] [--node N]          routes the router installed, its tunnels, paths not installed and why
+  kr advertisements [--family F] [--kind K] [--service NS/NAME]
+                                             prefixes this node advertises, VIPs withheld and why
   kr version
 
 Run 'kr COMMAND --help' for a command's flags.
 `;
-
-type Out = { out: (s: string) => void; err: (s: string) => void };
-
-function adminAddresses(values: Record<string, unknown>): Record<SectionName, string> {
-  return Object.fromEntries(CONTROLLERS.map((c) => [c, String(values[`admin-${c}`])])) as Record<SectionName, string>;
-}
 
 function controllerArg(arg: string | undefined): SectionName {
   if (!arg || !(CONTROLLERS as readonly string[]).includes(arg)) {
@@ -68,6 +53,12 @@ export async function runCli(argv: readonly string[], io: Out): Promise<number> 
         return await resync(rest, io);
       case 'log-level':
         return await logLevel(rest, io);
+      case 'peers':
+        return await peers(rest, io);
+      case 'routes':
+        return await routes(rest, io);
+      case 'advertisements':
+        return await advertisements(rest, io);
       default:
         io.err(`kr: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
         return 2;

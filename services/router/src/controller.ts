@@ -14,6 +14,8 @@ import { SyncError, errorMessage } from '@kr/errors';
 import type { Cidr, IPAddress } from '@kr/ip';
 import { ENDPOINT_SLICES, NODES, SERVICES } from '@kr/k8s';
 import { KUBE_ROUTER_SYNC_TIMES } from '@kr/observability';
+import { routerAdminService } from './admin.js';
+import { NO_ROUTER_FACTS, type RouterAdminFacts } from './admin-views.js';
 import { routerConfig, routerFlagSpecs, type RouterConfig } from './config.js';
 import { applyBgpPlan, bestPaths, observeBgp } from './dataplane/bgp-sync.js';
 import { GobgpClient, bgpGlobalEquals, gobgpTarget, type BestPathWatch } from './dataplane/gobgp/index.js';
@@ -31,7 +33,7 @@ import {
   type TunnelSpec,
 } from './model/index.js';
 import { planBgp, planSize } from './plan/bgp.js';
-import { routerSection, type RouterFacts } from './section.js';
+import { routerSection } from './section.js';
 
 const FLAGS = routerFlagSpecs();
 
@@ -77,7 +79,7 @@ export const routerController: ControllerDefinition<'router', typeof FLAGS> = {
     const tunnels = new KernelTunnels({}, { fouPorts: [cfg.overlay.port], ipv6: families.ipv6 });
     const egress = new PodEgress();
     let watch: BestPathWatch | undefined;
-    let facts: RouterFacts = { peers: [], advertised: [], routes: [], installed: false, tunnels: [] };
+    let facts: RouterAdminFacts = NO_ROUTER_FACTS;
 
     // A broken stream means gobgpd went away: the next sync finds it empty (or down) and
     // re-creates everything.
@@ -188,10 +190,18 @@ export const routerController: ControllerDefinition<'router', typeof FLAGS> = {
           tunnels: wanted.tunnels,
           ...(overhead ? { overlay: overhead } : {}),
           cluster,
+          syncedAt: new Date(),
+          skippedNodes: peers.skipped,
+          skippedPaths: wanted.skipped,
+          withheld: adv.withheld,
+          exportActions: { communities: peers.local.communities, ...(peers.local.pathPrepend ? { pathPrepend: peers.local.pathPrepend } : {}) },
         };
       },
       section() {
         return routerSection(facts);
+      },
+      adminServices() {
+        return [routerAdminService({ node: ctx.config.node, facts: () => facts, livePeers: () => gobgp.listPeers() }, log)];
       },
       async stop() {
         // The routes, tunnels and BGP sessions stay: a restarted router adopts them.
