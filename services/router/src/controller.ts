@@ -5,7 +5,9 @@
 //   2. GoBGP: start it when it is not running (a restarted sidecar is empty), list its
 //      state, plan the differences, apply them;
 //   3. kernel: GoBGP's best paths → routes (direct, or over an overlay tunnel) and the pod
-//      egress masquerade table, each synced by diff against what the kernel has.
+//      egress masquerade table, each synced by diff against what the kernel has; after
+//      this process started the BGP server, nothing is removed until the RIB is complete
+//      again (model/rib-warmup.ts), so a restarted sidecar does not cut the pods off.
 // GoBGP's best-path stream only triggers syncs; each sync lists the RIB itself, so a
 // missed event or a restarted gobgpd can never leave stale routes behind.
 import { readFileSync } from 'node:fs';
@@ -29,6 +31,7 @@ import {
   computePolicies,
   computeRoutes,
   overlayOverhead,
+  ribWarmup,
   type DesiredRoute,
   type TunnelSpec,
 } from './model/index.js';
@@ -36,6 +39,8 @@ import { planBgp, planSize } from './plan/bgp.js';
 import { routerSection } from './section.js';
 
 const FLAGS = routerFlagSpecs();
+/** How long every peer must have been Established before the RIB counts as complete. */
+const RIB_SETTLE_MS = 3_000;
 
 function kernelTunnel(t: TunnelSpec): KernelTunnel {
   return {
@@ -79,6 +84,10 @@ export const routerController: ControllerDefinition<'router', typeof FLAGS> = {
     const tunnels = new KernelTunnels({}, { fouPorts: [cfg.overlay.port], ipv6: families.ipv6 });
     const egress = new PodEgress();
     let watch: BestPathWatch | undefined;
+    // Set when this process starts the BGP server: its RIB is empty until the sessions
+    // are back, so kernel routes are not removed meanwhile (model/rib-warmup.ts).
+    let bgpStartedAt: number | undefined;
+    let warmupTimer: NodeJS.Timeout | undefined;
     let facts: RouterAdminFacts = NO_ROUTER_FACTS;
 
     // A broken stream means gobgpd went away: the next sync finds it empty (or down) and
@@ -108,10 +117,12 @@ export const routerController: ControllerDefinition<'router', typeof FLAGS> = {
         log.warn({ from: running, to: global }, 'BGP server settings changed: restarting the BGP server');
         await gobgp.stopBgp();
         await gobgp.startBgp(global);
+        bgpStartedAt = Date.now();
         startWatch();
       } else if (!running) {
         log.info({ asn: global.asn, routerId: global.routerId }, 'starting the BGP server');
         await gobgp.startBgp(global);
+        bgpStartedAt = Date.now();
         startWatch();
       } else if (!watch) {
         startWatch();
@@ -166,8 +177,15 @@ export const routerController: ControllerDefinition<'router', typeof FLAGS> = {
         const best = await bestPaths(gobgp, familyList);
         const wanted = computeRoutes({ paths: best, self, nodes: allNodes, connected: await connectedSubnets(), config: cfg, families });
         const kernelTunnels = wanted.tunnels.map(kernelTunnel);
-        const t = await tunnels.sync(kernelTunnels);
-        const r = await routes.sync(wanted.routes.map(kernelRoute));
+        const observedPeers = await gobgp.listPeers();
+        const warmup = ribWarmup({ startedAt: bgpStartedAt, now: Date.now(), peers: observedPeers, settleMs: RIB_SETTLE_MS, maxMs: cfg.holdTimeSeconds * 1000 });
+        clearTimeout(warmupTimer);
+        if (warmup.complete) bgpStartedAt = undefined;
+        else warmupTimer = setTimeout(() => ctx.trigger('BGP warm-up check', ['bgp/warmup']), warmup.recheckInMs);
+        const keep = { keepUnwanted: !warmup.complete };
+        const t = await tunnels.sync(kernelTunnels, keep);
+        const r = await routes.sync(wanted.routes.map(kernelRoute), keep);
+        if (r.kept > 0 || t.kept.length > 0) log.info({ routes: r.kept, tunnels: t.kept.length }, 'BGP server started recently and its RIB is not complete yet: keeping routes and tunnels it does not have (yet)');
         if (req.full && (t.changed || r.changed)) ctx.metrics.recordDrift(r.added + r.updated + r.removed + t.created.length + t.removed.length, 'route');
         metrics.hostRoutes({ synced: wanted.routes.length, added: r.added, removed: r.removed, seconds: (performance.now() - started) / 1000 });
         if (cfg.enablePodEgress) {
@@ -178,7 +196,6 @@ export const routerController: ControllerDefinition<'router', typeof FLAGS> = {
           await egress.sync(undefined, { full: req.full });
         }
 
-        const observedPeers = await gobgp.listPeers();
         metrics.peers(observedPeers);
         const overhead = overlayOverhead(cfg.overlay);
         facts = {
@@ -205,6 +222,7 @@ export const routerController: ControllerDefinition<'router', typeof FLAGS> = {
       },
       async stop() {
         // The routes, tunnels and BGP sessions stay: a restarted router adopts them.
+        clearTimeout(warmupTimer);
         watch?.close();
         gobgp.close();
       },

@@ -89,12 +89,18 @@ export interface LogsArgs {
   readonly container: string;
 }
 
+export interface RemoveNodeArgs {
+  readonly command: 'remove-node';
+  readonly json: boolean;
+  readonly node: string;
+}
+
 export interface SimpleArgs {
   readonly command: 'down' | 'kubeconfig' | 'status' | 'help';
   readonly json: boolean;
 }
 
-export type SandboxArgs = UpArgs | ManifestArgs | LabelArgs | WaitArgs | ProbeArgs | MatrixArgs | ExecArgs | LogsArgs | SimpleArgs;
+export type SandboxArgs = UpArgs | ManifestArgs | LabelArgs | WaitArgs | ProbeArgs | MatrixArgs | ExecArgs | LogsArgs | RemoveNodeArgs | SimpleArgs;
 
 export const USAGE = `kr-sandbox: a local Kubernetes cluster of network namespaces (API server simulator,
 real pods, the real controllers per node). Run from the repository root as
@@ -121,6 +127,8 @@ Exit codes: 0 ok, 1 failed (a probe that could not connect, a wait that timed ou
                             every pod to every pod, '.' reached, 'X' not
   exec NODE|EXT -- COMMAND...   runs a command in a node's (or external host's) namespace
   logs NODE CONTAINER       a container's log (nats, gobgp, cni, router, proxy, firewall, agent)
+  remove-node NODE          the node leaves: its agent stops, its Node and pods are deleted,
+                            its namespaces go; the others carry on
   kubeconfig                prints the path of the simulator's kubeconfig
   status                    nodes, externals, controllers' health, pods
   down                      removes every namespace, process and file the sandbox made
@@ -371,6 +379,13 @@ function parseLogs(argv: readonly string[]): LogsArgs {
   return { command: 'logs', json: values.json === true, node, container };
 }
 
+function parseRemoveNode(argv: readonly string[]): RemoveNodeArgs {
+  const { values, positionals } = parse(argv, {}, true);
+  const [node, ...extra] = positionals;
+  if (!node || extra.length) throw new ConfigError('remove-node', 'usage: remove-node NODE');
+  return { command: 'remove-node', json: values.json === true, node };
+}
+
 function parseSimple(command: SimpleArgs['command'], argv: readonly string[]): SimpleArgs {
   const { values, positionals } = parse(argv, {}, true);
   noPositionals(command, positionals);
@@ -398,6 +413,8 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxArgs {
       return parseExec(rest);
     case 'logs':
       return parseLogs(rest);
+    case 'remove-node':
+      return parseRemoveNode(rest);
     case 'down':
     case 'kubeconfig':
     case 'status':
@@ -407,7 +424,7 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxArgs {
     case '-h':
       return { command: 'help', json: false };
     case undefined:
-      throw new ConfigError('command', 'missing (up, apply, delete, label, wait, probe, matrix, exec, logs, kubeconfig, status, down)');
+      throw new ConfigError('command', 'missing (up, apply, delete, label, wait, probe, matrix, exec, logs, remove-node, kubeconfig, status, down)');
     default:
       throw new ConfigError('command', `unknown command ${JSON.stringify(command)}`);
   }

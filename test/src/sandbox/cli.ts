@@ -4,13 +4,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { ConfigError, errorMessage } from '@kr/errors';
+import { ConfigError, KrError, errorMessage } from '@kr/errors';
 import { KINDS, SimulatorClient, resourcePath } from './api.js';
 import { USAGE, parseSandboxArgs, type ExecArgs, type LabelArgs, type LogsArgs, type ManifestArgs } from './args.js';
 import { down } from './down.js';
 import { applyManifests, deleteManifests, formatResults, parseManifests, type ManifestObject } from './manifests.js';
 import { containerLogPath, sandboxNodePaths, type SandboxClusterConfig } from './node/index.js';
+import { describeOwner, foreignLockOwner } from './lock.js';
 import { formatMatrix, formatProbe, matrix, probe } from './probe-command.js';
+import { removeNode } from './remove-node.js';
 import { readClusterConfig, sandboxPaths, type SandboxPaths } from './state.js';
 import { collectStatus, formatStatus } from './status.js';
 import { findHost } from './targets.js';
@@ -92,8 +94,15 @@ async function logs(paths: SandboxPaths, cluster: SandboxClusterConfig, args: Lo
   io.out(args.json ? json({ node: args.node, container: args.container, path: file, log: text }) : text);
 }
 
+/** up and down leave a sandbox that an end-to-end test holds (lock.ts) to the test. */
+function refuseIfLocked(command: string): void {
+  const owner = foreignLockOwner();
+  if (owner) throw new KrError(`the sandbox is in use by ${describeOwner(owner)}: \`${command}\` refused; run it again once that is done`);
+}
+
 async function run(argv: readonly string[], io: CliIo, paths: SandboxPaths): Promise<number> {
   const args = parseSandboxArgs(argv);
+  if (args.command === 'up' || args.command === 'down') refuseIfLocked(args.command);
   const progress = (line: string) => {
     if (!args.json) io.err(`${line}\n`);
   };
@@ -163,6 +172,11 @@ async function run(argv: readonly string[], io: CliIo, paths: SandboxPaths): Pro
     case 'matrix': {
       const table = await matrix(api, cluster, paths.probeClient, args);
       io.out(args.json ? json(table) : formatMatrix(table));
+      return 0;
+    }
+    case 'remove-node': {
+      const result = await removeNode(api, paths, cluster, args.node, progress);
+      io.out(args.json ? json(result) : `node/${result.node} removed (with ${result.pods.length} pod(s))\n`);
       return 0;
     }
     case 'status':

@@ -15,6 +15,7 @@ import type { SandboxFamily, SandboxStack } from './node/index.js';
 import { sandboxEntries, sandboxPaths } from './state.js';
 import type { SandboxStatus } from './status.js';
 import { REPO, ensureCliBuilt, sandboxCli, sandboxOk } from './testing/cli.js';
+import { beginSandboxSession, type SandboxSession } from './testing/session.js';
 
 const STATE_DIR = `${REPO}/.sandbox`;
 const NODES = ['node1', 'node2', 'node3'];
@@ -49,14 +50,6 @@ async function sandboxProcesses(): Promise<string[]> {
   return out;
 }
 
-/** The tests own the machine's sandbox while they run; they never take over a user's. */
-async function refuseIfUserSandbox(): Promise<void> {
-  const [namespaces, files] = [await sandboxNamespaces(), await sandboxEntries(sandboxPaths(REPO))];
-  if (files.length || namespaces.length) {
-    throw new Error(`a sandbox is already up (${[...files, ...namespaces].join(' ')}): run \`pnpm -s sandbox down\` before these tests`);
-  }
-}
-
 /** Every process inside a sandbox namespace (agents' containers, pod servers included). */
 async function processesInNamespaces(): Promise<number[]> {
   const namespaces = await sandboxNamespaces();
@@ -70,10 +63,18 @@ async function expectNothingLeft(before: readonly number[] = []): Promise<void> 
   expect(await sandboxEntries(sandboxPaths(REPO))).toEqual([]);
 }
 
+// One sandbox at a time on this machine (other end-to-end files wait for the lock); the
+// tests never take over a sandbox that someone else has up.
+let session: SandboxSession | undefined;
+
 beforeAll(async () => {
   ensureCliBuilt();
-  await refuseIfUserSandbox();
-}, 180_000);
+  session = await beginSandboxSession('test/src/sandbox/sandbox.test.ts');
+}, 20 * 60_000);
+
+afterAll(async () => {
+  await session?.end();
+}, 90_000);
 
 describe('up refuses', () => {
   it('a pod range that overlaps the root namespace, leaving nothing behind', async () => {

@@ -65,6 +65,7 @@ export {
   type PoliciesResult,
   type PolicySettings,
 } from './policies.js';
+export { ribWarmup, type RibWarmup, type RibWarmupInput } from './rib-warmup.js';
 export {
   computeRoutes,
   type ConnectedSubnet,

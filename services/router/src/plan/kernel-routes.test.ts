@@ -87,6 +87,15 @@ describe('planKernelRoutes', () => {
       expect(result.removed).toHaveLength(2 * families.length);
     });
 
+    it('with keepUnwanted (RIB warm-up) keeps routes at undesired prefixes and still converges the desired ones', () => {
+      const stale = families.map((f) => observed({ prefix: parseCIDR(f === 'ipv4' ? '10.244.9.0/24' : 'fd00:10:244:9::/64'), family: f, via: parseIP(plan[f].b) }));
+      const own = [...families.map((f) => observed(tunnelled(f))), ...stale];
+      const result = planKernelRoutes(desired, own, [], { keepUnwanted: true });
+      expect(result.removed).toEqual([]);
+      expect(result.kept).toEqual(stale);
+      expect(result.lines).toEqual(families.map((f) => addLines(f)[0]));
+    });
+
     it('leaves a prefix held by a foreign route alone and reports the conflict', () => {
       const held = families.map((f) => ({ ...observed(direct(f), { protocol: '4' }) }));
       const result = planKernelRoutes(desired, [], held);

@@ -26,6 +26,8 @@ export interface RoutePlan {
   readonly added: readonly KernelRoute[];
   readonly updated: readonly KernelRoute[];
   readonly removed: readonly ObservedRoute[];
+  /** Routes of ours at prefixes no longer desired, left in place (keepUnwanted). */
+  readonly kept: readonly ObservedRoute[];
   readonly unchanged: number;
   /** Desired routes left out because a foreign route holds their prefix. */
   readonly conflicts: readonly RouteConflict[];
@@ -104,11 +106,19 @@ export function routeDeleteLine(route: ObservedRoute): string {
   return words.join(' ');
 }
 
+export interface RoutePlanOptions {
+  /**
+   * Leave our routes at prefixes that are not desired (while GoBGP's RIB warms up after
+   * a BGP server start, see model/rib-warmup.ts); desired prefixes are still converged.
+   */
+  readonly keepUnwanted?: boolean;
+}
+
 /**
  * Plan our routes. `own` are the routes of protocol ROUTE_PROTOCOL in the main table (both
  * families); `foreign`, when given, the main table's other routes.
  */
-export function planKernelRoutes(desired: readonly KernelRoute[], own: readonly ObservedRoute[], foreign?: readonly ObservedRoute[]): RoutePlan {
+export function planKernelRoutes(desired: readonly KernelRoute[], own: readonly ObservedRoute[], foreign?: readonly ObservedRoute[], options: RoutePlanOptions = {}): RoutePlan {
   validate(desired);
   const ownByKey = new Map<string, ObservedRoute[]>();
   for (const route of own) {
@@ -151,11 +161,12 @@ export function planKernelRoutes(desired: readonly KernelRoute[], own: readonly 
       }
     }
   }
-  for (const rest of ownByKey.values()) removed.push(...rest);
+  const kept: ObservedRoute[] = [];
+  for (const rest of ownByKey.values()) (options.keepUnwanted ? kept : removed).push(...rest);
 
   const removals = sortObserved([...removed, ...deleteFirst]);
   const lines = [...removals.map(routeDeleteLine), ...sortRoutes([...updated, ...added]).map(routeLine)];
-  return { lines, added, updated, removed: sortObserved(removed), unchanged, conflicts, needsForeignCheck };
+  return { lines, added, updated, removed: sortObserved(removed), kept: sortObserved(kept), unchanged, conflicts, needsForeignCheck };
 }
 
 function sortRoutes<T extends KernelRoute>(routes: readonly T[]): T[] {

@@ -265,6 +265,15 @@ describe('planTunnels', () => {
         ...families.map((f) => (f === 'ipv4' ? 'fou del port 5555' : 'fou del port 5555 -6')),
       ]);
     });
+
+    it('with keepUnwanted (RIB warm-up) keeps stale links and fou ports, and still converges the wanted ones', () => {
+      const observed = asObserved(desired);
+      const drifted = { ...observed, links: observed.links.map((l) => (l.encap === 'vxlan' ? { ...l, up: false } : l)) };
+      const plan = planTunnels(desired.filter((d) => d.encap === 'vxlan'), drifted, { fouPorts: [5555], keepUnwanted: true });
+      expect(plan.removed).toEqual([]);
+      expect(plan.kept).toEqual(families.map((f) => `tun-f${f === 'ipv4' ? 4 : 6}`));
+      expect(plan.lines).toEqual(families.map((f) => `link set tun-v${f === 'ipv4' ? 4 : 6} up`));
+    });
   });
 
   it('leaves fou ports that are not ours (another port, or direct fou) alone', () => {

@@ -247,6 +247,12 @@ export interface TunnelPlanOptions {
   readonly fouPorts?: readonly number[];
   /** See ResolveOptions.ipv6. Default true. */
   readonly ipv6?: boolean;
+  /**
+   * Leave our links (and fou ports) that are not desired (while GoBGP's RIB warms up
+   * after a BGP server start, see model/rib-warmup.ts: deleting a link deletes the routes
+   * over it).
+   */
+  readonly keepUnwanted?: boolean;
 }
 
 export interface TunnelPlan {
@@ -257,6 +263,8 @@ export interface TunnelPlan {
   /** Set up, MTU or neighbours repaired in place. */
   readonly updated: readonly string[];
   readonly removed: readonly string[];
+  /** Links of ours not desired, left in place (keepUnwanted). */
+  readonly kept: readonly string[];
   readonly unchanged: number;
 }
 
@@ -282,10 +290,12 @@ export function planTunnels(desired: readonly TunnelSpec[], observed: ObservedTu
   const recreated: string[] = [];
   const updated: string[] = [];
   const removed: string[] = [];
+  const kept: string[] = [];
   let unchanged = 0;
 
   for (const link of [...observed.links].sort(byName)) {
-    if (!wanted.has(link.name)) {
+    if (!wanted.has(link.name) && options.keepUnwanted) kept.push(link.name);
+    else if (!wanted.has(link.name)) {
       removed.push(link.name);
       deletions.push(`link del ${link.name}`);
     }
@@ -329,10 +339,10 @@ export function planTunnels(desired: readonly TunnelSpec[], observed: ObservedTu
   const ownedPorts = new Set([...(options.fouPorts ?? []), ...[...neededPorts.values()].map((p) => p.port)]);
   const present = new Map(observed.fouPorts.map((p) => [fouKey(p), p]));
   const fouAdds = [...neededPorts.values()].filter((p) => !present.get(fouKey(p))?.gue).sort(byFou);
-  const fouDels = observed.fouPorts.filter((p) => p.gue && ownedPorts.has(p.port) && !neededPorts.has(fouKey(p))).sort(byFou);
+  const fouDels = options.keepUnwanted ? [] : observed.fouPorts.filter((p) => p.gue && ownedPorts.has(p.port) && !neededPorts.has(fouKey(p))).sort(byFou);
 
   const lines = [...deletions, ...fouAdds.map((p) => fouLine('add', p)), ...creations, ...repairs, ...fouDels.map((p) => fouLine('del', p))];
-  return { lines, created, recreated, updated, removed, unchanged };
+  return { lines, created, recreated, updated, removed, kept, unchanged };
 }
 
 function byName(a: { name: string }, b: { name: string }): number {

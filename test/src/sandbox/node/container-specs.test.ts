@@ -77,7 +77,8 @@ describe('containerSpecs (the real DaemonSet manifest)', () => {
       },
       ...(['router', 'proxy', 'firewall'] as const).map((c, i) => ({
         name: c,
-        argv: [NODE24, `/srv/repo/services/${c}/bin/kr-${c}.js`, '--enable-ipv4=true', '--enable-ipv6=true', `--metrics-port=${8080 + i}`, ...sandboxFlags],
+        // The router tunnels with vxlan: this kernel has no ipip (kube-router's default).
+        argv: [NODE24, `/srv/repo/services/${c}/bin/kr-${c}.js`, '--enable-ipv4=true', '--enable-ipv6=true', `--metrics-port=${8080 + i}`, ...sandboxFlags, ...(c === 'router' ? ['--overlay-encap=vxlan'] : [])],
         env: { NODE_NAME: 'node1' },
         logFile: `${STATE}/nodes/node1/logs/${c}.log`,
       })),

@@ -5,7 +5,7 @@
 import { DataplaneError } from '@kr/errors';
 import { FAMILIES, type Family } from '@kr/ip';
 import { IpExecutor, type ApplyResult, type ToolOptions } from '@kr/dataplane';
-import { planKernelRoutes, type RouteConflict } from '../../plan/kernel-routes.js';
+import { planKernelRoutes, type RouteConflict, type RoutePlanOptions } from '../../plan/kernel-routes.js';
 import { ROUTE_PROTOCOL } from './names.js';
 import { parseRouteListing } from './route-listing.js';
 import type { KernelRoute, ObservedRoute } from './types.js';
@@ -14,6 +14,8 @@ export interface RouteSyncResult extends ApplyResult {
   readonly added: number;
   readonly updated: number;
   readonly removed: number;
+  /** Ours at undesired prefixes, left in place (options.keepUnwanted). */
+  readonly kept: number;
   readonly unchanged: number;
   /** Desired routes not installed because a route of another protocol holds the prefix. */
   readonly conflicts: readonly RouteConflict[];
@@ -55,14 +57,15 @@ export class KernelRoutes {
    * Make our routes exactly `desired`. Tunnels the routes use must exist and be up first
    * (KernelTunnels.sync): the kernel refuses an onlink route over a link that is down.
    */
-  async sync(desired: readonly KernelRoute[]): Promise<RouteSyncResult> {
+  async sync(desired: readonly KernelRoute[], options: RoutePlanOptions = {}): Promise<RouteSyncResult> {
     const own = await this.list();
-    let plan = planKernelRoutes(desired, own);
-    if (plan.needsForeignCheck) plan = planKernelRoutes(desired, own, await this.listForeign());
+    let plan = planKernelRoutes(desired, own, undefined, options);
+    if (plan.needsForeignCheck) plan = planKernelRoutes(desired, own, await this.listForeign(), options);
     const counts = {
       added: plan.added.length,
       updated: plan.updated.length,
       removed: plan.removed.length,
+      kept: plan.kept.length,
       unchanged: plan.unchanged,
       conflicts: plan.conflicts,
       lines: plan.lines,

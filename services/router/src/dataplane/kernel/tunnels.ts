@@ -14,6 +14,7 @@ export interface TunnelSyncResult extends ApplyResult {
   readonly recreated: readonly string[];
   readonly updated: readonly string[];
   readonly removed: readonly string[];
+  readonly kept: readonly string[];
   readonly unchanged: number;
   readonly lines: readonly string[];
 }
@@ -43,13 +44,15 @@ export class KernelTunnels {
     return { links, neighbours, fouPorts };
   }
 
-  async sync(desired: readonly TunnelSpec[]): Promise<TunnelSyncResult> {
-    const plan = planTunnels(desired, await this.read(desired), { ipv6: kernelHasIpv6(), ...this.options });
+  /** `keepUnwanted`: see TunnelPlanOptions. */
+  async sync(desired: readonly TunnelSpec[], sync: { keepUnwanted?: boolean } = {}): Promise<TunnelSyncResult> {
+    const plan = planTunnels(desired, await this.read(desired), { ipv6: kernelHasIpv6(), ...this.options, ...sync });
     const summary = {
       created: plan.created,
       recreated: plan.recreated,
       updated: plan.updated,
       removed: plan.removed,
+      kept: plan.kept,
       unchanged: plan.unchanged,
       lines: plan.lines,
     };
