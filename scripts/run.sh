@@ -47,14 +47,17 @@ echo '== kr-sandbox matrix --port 8080 --protocol UDP --family ipv6'
 sandbox matrix --port 8080 --protocol UDP --family ipv6
 cat <<'TEXT'
 
-The sandbox is up and stays up. Pods on the same node reach each other; across nodes
-needs the router controller's routes (coming next), and the demo's NetworkPolicy
-(blue/web-from-blue) is enforced once the firewall controller programs it.
+The sandbox is up and stays up. Pods reach each other on and across nodes over both
+families: each node's kr-router peers with the others through its gobgpd and installs
+routes to their pod CIDRs. Service IPs and the demo's NetworkPolicy (blue/web-from-blue)
+take effect once the proxy and firewall controllers program them (their issues are next).
 Things to try (from the repository root):
   pnpm -s sandbox probe --from red/client-1 --to blue/web-1 --port 8080 --protocol UDP --family ipv6
   pnpm -s sandbox probe --from node/node1 --to blue/web-1 --port 8080
   pnpm -s sandbox exec node1 -- ip -br addr           # a node's network namespace
   pnpm -s sandbox exec node1 -- node services/ctl/bin/kr.js status
+  pnpm -s sandbox exec node1 -- node services/ctl/bin/kr.js peers   # also: routes, advertisements
+  pnpm -s sandbox exec node1 -- ip route show proto 17              # routes the router installed
   pnpm -s sandbox logs node1 cni                      # nats, gobgp, cni, router, proxy, firewall, agent
   kubectl --kubeconfig "$(pnpm -s sandbox kubeconfig)" get pods -A -o wide
   pnpm -s sandbox label namespace red team=blue && pnpm -s sandbox wait
