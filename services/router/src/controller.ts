@@ -22,7 +22,7 @@ import { routerConfig, routerFlagSpecs, type RouterConfig } from './config.js';
 import { applyBgpPlan, bestPaths, observeBgp } from './dataplane/bgp-sync.js';
 import { GobgpClient, bgpGlobalEquals, gobgpTarget, type BestPathWatch } from './dataplane/gobgp/index.js';
 import { connectedSubnets, localAddresses } from './dataplane/host.js';
-import { KernelRoutes, KernelTunnels, PodEgress, tunnelRoute, type KernelRoute, type TunnelSpec as KernelTunnel } from './dataplane/kernel/index.js';
+import { KernelRoutes, KernelTunnels, PodEgress, tunnelOverhead, tunnelRoute, type KernelRoute, type TunnelSpec as KernelTunnel } from './dataplane/kernel/index.js';
 import { createRouterMetrics } from './metrics.js';
 import {
   computeAdvertisements,
@@ -30,7 +30,6 @@ import {
   computePeers,
   computePolicies,
   computeRoutes,
-  overlayOverhead,
   ribWarmup,
   type DesiredRoute,
   type TunnelSpec,
@@ -197,7 +196,11 @@ export const routerController: ControllerDefinition<'router', typeof FLAGS> = {
         }
 
         metrics.peers(observedPeers);
-        const overhead = overlayOverhead(cfg.overlay);
+        // What the tunnels we create really add (ip6tnl without the encapsulation-limit
+        // option), which the CNI subtracts for its auto-MTU.
+        const overhead = cfg.overlay.enabled
+          ? { encap: cfg.overlay.encap, ipv4: tunnelOverhead(cfg.overlay.encap, 'ipv4'), ipv6: tunnelOverhead(cfg.overlay.encap, 'ipv6') }
+          : undefined;
         facts = {
           global: peers.global,
           peers: observedPeers,
