@@ -4,7 +4,7 @@
 // `onStatus` say how it is doing so the controller can report degraded health.
 import { BusError, errorMessage } from '@kr/errors';
 import type { Logger } from '@kr/observability';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from '@kr/runner';
 import { Connection } from './connection.js';
 import type { BusStatus } from './connection.js';
 import { SectionPublisher } from './section-publisher.js';

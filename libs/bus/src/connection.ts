@@ -9,8 +9,8 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BusError, errorMessage } from '@kr/errors';
 import type { Logger } from '@kr/observability';
-import { Backoff, delay } from './backoff.js';
-import type { BackoffOptions } from './backoff.js';
+import { Backoff, abortableSleep as delay, type BackoffOptions } from '@kr/runner';
+import { BUS_BACKOFF } from './retry.js';
 
 export const DEFAULT_SERVERS = ['127.0.0.1:4222'];
 const DRAIN_TIMEOUT_MS = 2_000;
@@ -60,7 +60,7 @@ export class Connection {
   constructor(options: ConnectionOptions) {
     this.#options = options;
     this.#log = options.log;
-    this.#backoff = new Backoff(options.backoff);
+    this.#backoff = new Backoff({ ...BUS_BACKOFF, ...options.backoff });
   }
 
   get status(): BusStatus {

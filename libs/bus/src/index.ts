@@ -1,7 +1,7 @@
 // @kr/bus: the node-local NATS bus — connection, typed subjects, node-state sections.
 export { Bus } from './bus.js';
 export type { BusOptions } from './bus.js';
-export type { BackoffOptions } from './backoff.js';
+export type { BackoffOptions } from '@kr/runner';
 export type { BusStatus } from './connection.js';
 export { DEFAULT_SERVERS } from './connection.js';
 export { protoCodec } from './codec.js';

@@ -5,8 +5,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BusError } from '@kr/errors';
 import type { Logger } from '@kr/observability';
-import { Backoff, delay } from './backoff.js';
-import type { BackoffOptions } from './backoff.js';
+import { Backoff, abortableSleep as delay, type BackoffOptions } from '@kr/runner';
+import { BUS_BACKOFF } from './retry.js';
 import { ensureNodestateBucket } from './bucket.js';
 import type { KV } from './bucket.js';
 import type { ConnectionListener } from './connection.js';
@@ -26,7 +26,7 @@ export class SectionPublisher implements ConnectionListener {
 
   constructor(log: Logger, backoff: BackoffOptions | undefined, stop: AbortSignal) {
     this.#log = log;
-    this.#backoff = new Backoff(backoff);
+    this.#backoff = new Backoff({ ...BUS_BACKOFF, ...backoff });
     this.#stop = stop;
   }
 

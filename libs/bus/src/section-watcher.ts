@@ -10,8 +10,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BusError } from '@kr/errors';
 import type { Logger } from '@kr/observability';
-import { Backoff, delay } from './backoff.js';
-import type { BackoffOptions } from './backoff.js';
+import { Backoff, abortableSleep as delay, type BackoffOptions } from '@kr/runner';
+import { BUS_BACKOFF } from './retry.js';
 import { ensureNodestateBucket } from './bucket.js';
 import type { KvWatchEntry } from './bucket.js';
 import type { ConnectionListener } from './connection.js';
@@ -38,7 +38,7 @@ export class SectionWatcher<S extends SectionName> implements ConnectionListener
     this.#sections = new Set(sections);
     this.#callback = callback as AnySectionCallback;
     this.#log = log;
-    this.#backoff = new Backoff(backoff);
+    this.#backoff = new Backoff({ ...BUS_BACKOFF, ...backoff });
   }
 
   up(nc: NatsConnection): void {

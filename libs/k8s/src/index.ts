@@ -35,7 +35,7 @@ export {
   type WatchOptions,
 } from './client/client.js';
 export { isApiStatus } from './client/errors.js';
-export { Backoff, abortableSleep, type BackoffOptions } from './informer/backoff.js';
+export { Backoff, abortableSleep, type BackoffOptions } from '@kr/runner';
 export {
   Informer,
   waitForSync,

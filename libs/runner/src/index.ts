@@ -6,3 +6,4 @@ export {
   type SyncRunnerOptions,
   type SyncRunnerStatus,
 } from './sync-runner.js';
+export { Backoff, abortableSleep, type BackoffOptions } from './backoff.js';

@@ -1,7 +1,7 @@
 import { ApiError, errorMessage } from '@kr/errors';
 import type { KubeClient } from '../client/client.js';
 import { keyOf, objectKey, type KubeObject, type ResourceDescriptor } from '../resources.js';
-import { Backoff, abortableSleep, type BackoffOptions } from './backoff.js';
+import { Backoff, abortableSleep, type BackoffOptions } from '@kr/runner';
 
 export interface InformerHandlers<T> {
   onAdd?(obj: T): void;

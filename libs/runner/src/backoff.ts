@@ -1,4 +1,7 @@
-/** Exponential backoff with jitter (client-go's reflector uses 800 ms → 30 s, factor 2). */
+// Exponential backoff with jitter, and a sleep a shutdown can cut short: shared by every
+// retry loop (API informers, the bus connection, section publishing and watching).
+
+/** Exponential backoff with jitter (defaults as client-go's reflector: 800 ms → 30 s, factor 2). */
 export interface BackoffOptions {
   readonly initialMs?: number;
   readonly maxMs?: number;
