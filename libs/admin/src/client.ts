@@ -7,7 +7,8 @@ import type { ServingStatus } from './health.js';
 export const DEFAULT_CALL_DEADLINE_MS = 5_000;
 
 // Channelz keeps bookkeeping nobody reads; `kr` and tests do not need it either.
-const CHANNEL_OPTIONS = { 'grpc.enable_channelz': 0 } as const;
+export const ADMIN_CHANNEL_OPTIONS = { 'grpc.enable_channelz': 0 } as const;
+const CHANNEL_OPTIONS = ADMIN_CHANNEL_OPTIONS;
 
 /** An admin call that did not succeed; `code` is the gRPC status (e.g. UNAVAILABLE: nothing listens). */
 export class AdminCallError extends KrError {
@@ -45,6 +46,26 @@ export interface ConnectOptions {
   deadlineMs?: number;
 }
 
+export type AdminUnary = <Res>(
+  method: string,
+  invoke: (options: Partial<CallOptions>, done: (err: ServiceError | null, response: Res) => void) => void,
+) => Promise<Res>;
+
+/**
+ * Turns a grpc-js unary call into a promise with a per-call deadline, failing with
+ * AdminCallError: shared by every admin client (Controller, health, per-controller
+ * services such as the router's).
+ */
+export function adminUnary(target: string, deadlineMs: number): AdminUnary {
+  return (method, invoke) =>
+    new Promise((resolve, reject) => {
+      invoke({ deadline: Date.now() + deadlineMs }, (err, response) => {
+        if (err) reject(new AdminCallError(method, target, err.code, err.details, { cause: err }));
+        else resolve(response);
+      });
+    });
+}
+
 /**
  * Connects (lazily, on the first call) to a controller's admin server. Both clients share
  * one channel, so one TCP connection; close() releases it. Every failure is an
@@ -58,16 +79,7 @@ export function connectController(address: string, options: ConnectOptions = {})
   const controller = new admin.ControllerClient(target, insecure, { channelOverride: channel });
   const healthClient = new health.HealthClient(target, insecure, { channelOverride: channel });
 
-  const unary = <Res>(
-    method: string,
-    invoke: (options: Partial<CallOptions>, done: (err: ServiceError | null, response: Res) => void) => void,
-  ): Promise<Res> =>
-    new Promise((resolve, reject) => {
-      invoke({ deadline: Date.now() + deadlineMs }, (err, response) => {
-        if (err) reject(new AdminCallError(method, target, err.code, err.details, { cause: err }));
-        else resolve(response);
-      });
-    });
+  const unary = adminUnary(target, deadlineMs);
 
   return {
     address: target,

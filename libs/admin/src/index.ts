@@ -2,7 +2,16 @@
 // and server reflection built in), the common Controller service, and the client `kr`
 // and tests use.
 export { DEFAULT_ADMIN_HOST, formatAdminAddress, isLoopback, parseAdminAddress, type AdminAddress } from './address.js';
-export { AdminCallError, connectController, DEFAULT_CALL_DEADLINE_MS, type ConnectOptions, type ControllerConnection } from './client.js';
+export {
+  ADMIN_CHANNEL_OPTIONS,
+  AdminCallError,
+  adminUnary,
+  connectController,
+  DEFAULT_CALL_DEADLINE_MS,
+  type AdminUnary,
+  type ConnectOptions,
+  type ControllerConnection,
+} from './client.js';
 export { controllerService, LOG_LEVELS, statusOf, unaryHandler, type ControllerHandlers } from './controller.js';
 export { DescriptorIndex, defaultDescriptorIndex, splitFileDescriptorSet, type DescribedFile } from './descriptors.js';
 export { ServingStatus, type DeclaredServingStatus } from './health.js';

@@ -3,9 +3,8 @@
 // ours. Ports differ per controller because four processes share the node's network
 // namespace: kube-router's single process used health port 20244, which the router keeps.
 import { hostname } from 'node:os';
-import type { FlagSpec } from './flags.js';
-
 import type { ControllerName } from '@kr/bus';
+import type { FlagSpec } from './flags.js';
 
 export type { ControllerName };
 
@@ -23,7 +22,8 @@ export const CONTROLLER_PORTS: Readonly<Record<ControllerName, ControllerPorts>>
   cni: { health: 20247, metrics: 8083, admin: 50064 },
 };
 
-export const CONTROLLERS: readonly ControllerName[] = ['cni', 'router', 'proxy', 'firewall'];
+/** The controllers, in the order tools list them (defined once, with the bus subjects). */
+export { CONTROLLERS } from '@kr/bus';
 
 const port = (v: number) => (v < 0 || v > 65535 ? 'must be a port number (0-65535)' : undefined);
 
