@@ -165,8 +165,10 @@ describe.skipIf(!isRoot())(`GobgpClient policies against real gobgpd${ROOT_REQUI
     await a.softResetPeers('out');
 
     const rib = await waitFor('exported attributes on b', async () => {
+      // The IPv4 and IPv6 updates travel in separate UPDATE messages: wait for both.
       const paths = await ribOf(b);
-      return paths.find((p) => p.prefix.equals(POD_V6))?.communities.length ? paths : undefined;
+      const pods = paths.filter((p) => p.prefix.equals(POD_V4) || p.prefix.equals(POD_V6));
+      return pods.length === 2 && pods.every((p) => p.communities.length > 0) ? paths : undefined;
     });
     expect(prefixes(rib)).toEqual(prefixes(ALL.map((prefix) => ({ prefix }) as ObservedPath)));
     for (const path of rib) {
