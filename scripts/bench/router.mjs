@@ -2,7 +2,7 @@
 // API to its pod-CIDR routes being installed on every other node, measured in the
 // sandbox with real gobgpd and kernel routes.
 //
-//   pnpm bench router [--nodes 10] [--samples 10] [--stack dual] [--json]
+//   pnpm bench router [--nodes 10] [--samples 10] [--stack dual] [--idle 30] [--json]
 //
 // The sandbox is brought up with N+1 nodes running only the router (plus nats and
 // gobgp). The last node plays the newcomer: for each sample it is stopped and its Node
@@ -29,6 +29,8 @@ function sb(args, { quiet = true } = {}) {
   if (r.status !== 0) throw new Error(`kr-sandbox ${args.join(' ')} failed (${r.status}): ${r.stderr ?? ''}${r.stdout ?? ''}`);
   return r.stdout;
 }
+
+const ROUTER_METRICS_PORT = 8081; // deploy/kube-router-ts.yaml
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -71,8 +73,10 @@ function killGroup(pid, signal = 'SIGTERM') {
   }
 }
 
-function rssOfRouters(cluster) {
-  const out = [];
+/** Each router's RSS (from /proc) and, from its /metrics, the V8 heap in use. */
+function memoryOfRouters(cluster) {
+  const rss = [];
+  const heap = [];
   for (const n of cluster.nodes) {
     const pids = spawnSync('ip', ['netns', 'pids', n.netns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
     for (const pid of pids) {
@@ -84,16 +88,23 @@ function rssOfRouters(cluster) {
       }
       if (!cmd.includes('kr-router.js')) continue;
       const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) out.push(Number(m[1]) / 1024);
+      if (m) rss.push(Number(m[1]) / 1024);
     }
+    const metrics = spawnSync('ip', ['netns', 'exec', n.netns, 'curl', '-sf', '--max-time', '5', `http://127.0.0.1:${ROUTER_METRICS_PORT}/metrics`], { encoding: 'utf8' }).stdout ?? '';
+    const used = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics);
+    if (used) heap.push(Number(used[1]) / 1048576);
   }
-  return out.sort((a, b) => a - b);
+  const sort = (a) => a.sort((x, y) => x - y);
+  return { rss: sort(rss), heap: sort(heap) };
 }
+
+const stats = (sorted) => ({ min: +(sorted[0] ?? NaN).toFixed(1), median: +quantile(sorted, 0.5).toFixed(1), max: +(sorted[sorted.length - 1] ?? NaN).toFixed(1) });
 
 export async function main(args) {
   const nodes = Number(arg(args, 'nodes', 10));
   const samples = Number(arg(args, 'samples', 10));
   const stack = arg(args, 'stack', 'dual');
+  const idleSeconds = Number(arg(args, 'idle', 30));
   if (existsSync(join(root, '.sandbox/cluster.json'))) {
     console.error('bench router: a sandbox is up; bring it down first (pnpm -s sandbox down)');
     return 2;
@@ -102,7 +113,8 @@ export async function main(args) {
   sb(['up', '--nodes', String(nodes + 1), '--stack', stack, '--controllers', 'router']);
   const upSeconds = (performance.now() - t) / 1000;
   const results = [];
-  let rss;
+  let churn;
+  let idle;
   try {
     sb(['wait', '--timeout', `${Math.max(60, nodes * 6)}s`]);
     const cluster = JSON.parse(readFileSync(join(root, '.sandbox/cluster.json'), 'utf8'));
@@ -167,7 +179,12 @@ export async function main(args) {
         results.push({ sample: s, allNodesMs: Math.round(all), perNodeMs: perNode.map(Math.round) });
         if (!args.includes('--json')) console.error(`sample ${s + 1}/${samples}: routes on all ${others.length} nodes after ${(all / 1000).toFixed(2)} s`);
       }
-      rss = rssOfRouters(cluster);
+      // Right after the last sample (peers just added and removed), then once the routers
+      // have been idle for a while: the second is the figure for the RSS budget.
+      churn = memoryOfRouters(cluster);
+      if (!args.includes('--json')) console.error(`idle ${idleSeconds} s before the idle memory reading`);
+      await sleep(idleSeconds * 1000);
+      idle = memoryOfRouters(cluster);
     } finally {
       for (const m of monitors) m.stop();
     }
@@ -183,7 +200,9 @@ export async function main(args) {
     upSeconds: +upSeconds.toFixed(1),
     allNodes: { medianMs: quantile(all, 0.5), p99Ms: quantile(all, 0.99) },
     perNode: { medianMs: quantile(per, 0.5), p99Ms: quantile(per, 0.99) },
-    routerRssMiB: { min: +(rss?.[0] ?? NaN).toFixed(1), median: +quantile(rss ?? [], 0.5).toFixed(1), max: +(rss?.[rss.length - 1] ?? NaN).toFixed(1) },
+    idleSeconds,
+    routerRssMiB: { afterChurn: stats(churn?.rss ?? []), idle: stats(idle?.rss ?? []) },
+    routerHeapUsedMiB: { afterChurn: stats(churn?.heap ?? []), idle: stats(idle?.heap ?? []) },
     node: process.version,
   };
   if (args.includes('--json')) console.log(JSON.stringify({ ...summary, results }, null, 2));
@@ -191,7 +210,9 @@ export async function main(args) {
     console.log(`route propagation, ${summary.nodes} sandbox nodes (${stack}), ${samples} samples:`);
     console.log(`  new node in the API → its pod-CIDR routes on every other node: median ${(summary.allNodes.medianMs / 1000).toFixed(2)} s, p99 ${(summary.allNodes.p99Ms / 1000).toFixed(2)} s`);
     console.log(`  per node: median ${(summary.perNode.medianMs / 1000).toFixed(2)} s, p99 ${(summary.perNode.p99Ms / 1000).toFixed(2)} s`);
-    console.log(`  kr-router RSS: median ${summary.routerRssMiB.median} MiB (min ${summary.routerRssMiB.min}, max ${summary.routerRssMiB.max})`);
+    const line = (m) => `median ${m.median} MiB (min ${m.min}, max ${m.max})`;
+    console.log(`  kr-router RSS after the last sample: ${line(summary.routerRssMiB.afterChurn)}; V8 heap used ${line(summary.routerHeapUsedMiB.afterChurn)}`);
+    console.log(`  kr-router RSS after ${idleSeconds} s idle: ${line(summary.routerRssMiB.idle)}; V8 heap used ${line(summary.routerHeapUsedMiB.idle)}`);
   }
   return 0;
 }

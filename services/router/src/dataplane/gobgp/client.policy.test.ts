@@ -34,6 +34,8 @@ function peerSpec(self: BgpSpeaker, other: BgpSpeaker, asn: number): PeerSpec {
     families: ['ipv4', 'ipv6'],
     holdTimeSeconds: 9,
     keepaliveSeconds: 3,
+    // A failed first dial (the other side not listening yet) retries in 5 s, not 120.
+    connectRetrySeconds: 5,
     source: 'global',
   };
 }
