@@ -30,7 +30,7 @@ function sb(args, { quiet = true } = {}) {
   return r.stdout;
 }
 
-const ROUTER_METRICS_PORT = 8081; // deploy/kube-router-ts.yaml
+const ROUTER_METRICS_PORT = 8080; // kr-router's --metrics-port in deploy/kube-router-ts.yaml
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,6 +77,7 @@ function killGroup(pid, signal = 'SIGTERM') {
 function memoryOfRouters(cluster) {
   const rss = [];
   const heap = [];
+  const byNode = {};
   for (const n of cluster.nodes) {
     const pids = spawnSync('ip', ['netns', 'pids', n.netns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
     for (const pid of pids) {
@@ -88,14 +89,28 @@ function memoryOfRouters(cluster) {
       }
       if (!cmd.includes('kr-router.js')) continue;
       const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) rss.push(Number(m[1]) / 1024);
+      if (!m) continue;
+      rss.push(Number(m[1]) / 1024);
+      // Where the resident memory is: the node binary's pages (shared by every Node
+      // process using the same file), glibc malloc's main arena, other anonymous memory.
+      const where = { binary: 0, malloc: 0, anon: 0 };
+      let mapping = '';
+      for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+        const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+        if (head) mapping = head[1];
+        const r = /^Rss:\s+(\d+) kB/.exec(line);
+        if (r) where[mapping === '[heap]' ? 'malloc' : mapping.endsWith('/bin/node') ? 'binary' : mapping === '' ? 'anon' : 'binary'] += Number(r[1]);
+      }
+      byNode[n.name] = { rssMiB: +(Number(m[1]) / 1024).toFixed(1), ...Object.fromEntries(Object.entries(where).map(([k, v]) => [`${k}MiB`, +(v / 1024).toFixed(1)])) };
     }
     const metrics = spawnSync('ip', ['netns', 'exec', n.netns, 'curl', '-sf', '--max-time', '5', `http://127.0.0.1:${ROUTER_METRICS_PORT}/metrics`], { encoding: 'utf8' }).stdout ?? '';
-    const used = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics);
+    const used = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(metrics);
     if (used) heap.push(Number(used[1]) / 1048576);
+    const total = /^nodejs_heap_size_total_bytes(?:\{[^}]*\})? (\S+)$/m.exec(metrics);
+    if (used && byNode[n.name]) Object.assign(byNode[n.name], { heapUsedMiB: +(Number(used[1]) / 1048576).toFixed(1), heapTotalMiB: +(Number(total?.[1]) / 1048576).toFixed(1) });
   }
   const sort = (a) => a.sort((x, y) => x - y);
-  return { rss: sort(rss), heap: sort(heap) };
+  return { rss: sort(rss), heap: sort(heap), byNode };
 }
 
 const stats = (sorted) => ({ min: +(sorted[0] ?? NaN).toFixed(1), median: +quantile(sorted, 0.5).toFixed(1), max: +(sorted[sorted.length - 1] ?? NaN).toFixed(1) });
@@ -205,7 +220,7 @@ export async function main(args) {
     routerHeapUsedMiB: { afterChurn: stats(churn?.heap ?? []), idle: stats(idle?.heap ?? []) },
     node: process.version,
   };
-  if (args.includes('--json')) console.log(JSON.stringify({ ...summary, results }, null, 2));
+  if (args.includes('--json')) console.log(JSON.stringify({ ...summary, results, memoryByNode: { afterChurn: churn?.byNode, idle: idle?.byNode } }, null, 2));
   else {
     console.log(`route propagation, ${summary.nodes} sandbox nodes (${stack}), ${samples} samples:`);
     console.log(`  new node in the API → its pod-CIDR routes on every other node: median ${(summary.allNodes.medianMs / 1000).toFixed(2)} s, p99 ${(summary.allNodes.p99Ms / 1000).toFixed(2)} s`);

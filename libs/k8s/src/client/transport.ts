@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { ApiError } from '@kr/errors';
 import type { ClientConfig } from '../config/kubeconfig.js';
 
@@ -12,10 +13,12 @@ import type { ClientConfig } from '../config/kubeconfig.js';
  * Node's https module gives direct control of CA / client certificates / SNI per agent
  * (the built-in fetch cannot take TLS options without undici's Agent class) and streams
  * watch responses as plain readable streams.
- * The module is imported on first use: node:https costs ~6.5 MB RSS, node:http ~12.5 MB
- * (it drags in the server side too), so an in-cluster (https) process never loads
- * node:http on our account, and merely importing @kr/k8s costs almost nothing.
+ * The module is loaded on first use (node:https costs ~6.5 MB RSS, node:http ~3 MB), so
+ * merely importing @kr/k8s costs almost nothing. Both are loaded with require(), never
+ * `import`: building an ES module namespace of node:http reads every export, whose lazy
+ * getters (WebSocket, fetch classes) load Node's bundled undici, ~9.5 MB RSS more.
  */
+const requireBuiltin = createRequire(import.meta.url);
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export interface HttpRequest {
@@ -57,8 +60,8 @@ export class Transport {
       const keepAlive = { keepAlive: true, keepAliveMsecs: 30_000 };
       const tls = this.config.tls;
       if (this.base.protocol === 'https:') {
-        const https = await import('node:https');
-        this.agent = new https.Agent({
+        const tlsHttp = requireBuiltin('node:https') as typeof https;
+        this.agent = new tlsHttp.Agent({
           ...keepAlive,
           ...(tls.ca ? { ca: tls.ca } : {}),
           ...(tls.cert ? { cert: tls.cert } : {}),
@@ -66,11 +69,11 @@ export class Transport {
           ...(tls.serverName ? { servername: tls.serverName } : {}),
           rejectUnauthorized: !tls.insecureSkipVerify,
         });
-        return { request: https.request, agent: this.agent };
+        return { request: tlsHttp.request, agent: this.agent };
       }
-      const http = await import('node:http');
-      this.agent = new http.Agent(keepAlive);
-      return { request: http.request, agent: this.agent };
+      const plainHttp = requireBuiltin('node:http') as typeof http;
+      this.agent = new plainHttp.Agent(keepAlive);
+      return { request: plainHttp.request, agent: this.agent };
     })();
     return this.connector;
   }
