@@ -1,14 +1,8 @@
 #!/usr/bin/env node
 // Entry point kept outside dist/ so pnpm can link it before the first build.
-//
-// V8 settings for a small, long-running node agent, four of which run on every node
-// (measurements in docs/benchmarks.md, "Memory"): a 1 MB semi-space instead of the
-// default 16 MB, and TurboFan off (Maglev still optimises hot code). Together they save
-// ~10 MB RSS per process. They must be given at startup, so the process replaces itself
-// (execve: same pid, no wrapper) when they are missing. KR_NODE_FLAGS overrides them;
-// set it to "" to run with Node's defaults.
-const flags = (process.env.KR_NODE_FLAGS ?? '--max-semi-space-size=1 --no-opt').split(' ').filter(Boolean);
-if (flags.length > 0 && !flags.every((f) => process.execArgv.includes(f)) && typeof process.execve === 'function') {
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...flags, ...process.argv.slice(1)], process.env);
-}
+// It first restarts the process with the V8 flags of the 'compute' profile (see
+// libs/agent/src/v8-flags.ts; KR_NODE_FLAGS overrides them).
+import { relaunchWithV8Flags } from '@kr/agent/v8-flags';
+
+relaunchWithV8Flags('compute');
 await import('../dist/main.js');
