@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'bench');
-const names = readdirSync(dir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4));
+// Files starting with "_" are helpers shared by the benchmarks.
+const names = readdirSync(dir).filter((f) => f.endsWith('.mjs') && !f.startsWith('_')).map((f) => f.slice(0, -4));
 const [name, ...args] = process.argv.slice(2);
 if (!name || !names.includes(name)) {
   console.error(`usage: pnpm bench <${names.join('|')}> [args]`);

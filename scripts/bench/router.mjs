@@ -14,6 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { memoryOf } from './_memory.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sandbox = join(root, 'test/bin/kr-sandbox.mjs');
@@ -88,20 +89,10 @@ function memoryOfRouters(cluster) {
         continue;
       }
       if (!cmd.includes('kr-router.js')) continue;
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (!m) continue;
-      rss.push(Number(m[1]) / 1024);
-      // Where the resident memory is: the node binary's pages (shared by every Node
-      // process using the same file), glibc malloc's main arena, other anonymous memory.
-      const where = { binary: 0, malloc: 0, anon: 0 };
-      let mapping = '';
-      for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-        const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-        if (head) mapping = head[1];
-        const r = /^Rss:\s+(\d+) kB/.exec(line);
-        if (r) where[mapping === '[heap]' ? 'malloc' : mapping.endsWith('/bin/node') ? 'binary' : mapping === '' ? 'anon' : 'binary'] += Number(r[1]);
-      }
-      byNode[n.name] = { rssMiB: +(Number(m[1]) / 1024).toFixed(1), ...Object.fromEntries(Object.entries(where).map(([k, v]) => [`${k}MiB`, +(v / 1024).toFixed(1)])) };
+      const mem = memoryOf(pid);
+      if (!mem) continue;
+      rss.push(mem.rssMiB);
+      byNode[n.name] = mem;
     }
     const metrics = spawnSync('ip', ['netns', 'exec', n.netns, 'curl', '-sf', '--max-time', '5', `http://127.0.0.1:${ROUTER_METRICS_PORT}/metrics`], { encoding: 'utf8' }).stdout ?? '';
     const used = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(metrics);
@@ -218,6 +209,9 @@ export async function main(args) {
     idleSeconds,
     routerRssMiB: { afterChurn: stats(churn?.rss ?? []), idle: stats(idle?.rss ?? []) },
     routerHeapUsedMiB: { afterChurn: stats(churn?.heap ?? []), idle: stats(idle?.heap ?? []) },
+    // Of the idle RSS, the executable's and libraries' pages: shared with every other
+    // process running the same Node binary.
+    routerSharedBinaryMiB: stats(Object.values(idle?.byNode ?? {}).map((m) => m.binaryMiB).sort((a, b) => a - b)),
     node: process.version,
   };
   if (args.includes('--json')) console.log(JSON.stringify({ ...summary, results, memoryByNode: { afterChurn: churn?.byNode, idle: idle?.byNode } }, null, 2));
@@ -228,6 +222,7 @@ export async function main(args) {
     const line = (m) => `median ${m.median} MiB (min ${m.min}, max ${m.max})`;
     console.log(`  kr-router RSS after the last sample: ${line(summary.routerRssMiB.afterChurn)}; V8 heap used ${line(summary.routerHeapUsedMiB.afterChurn)}`);
     console.log(`  kr-router RSS after ${idleSeconds} s idle: ${line(summary.routerRssMiB.idle)}; V8 heap used ${line(summary.routerHeapUsedMiB.idle)}`);
+    console.log(`  of which the Node binary's and libraries' shared pages: ${line(summary.routerSharedBinaryMiB)}`);
   }
   return 0;
 }

@@ -1,15 +1,17 @@
 // Idle RSS of each controller binary: start it against a real nats-server and an
 // in-process list/watch API server holding a cluster of the given size, wait until it
-// reports healthy, let it idle, then read VmRSS (and VmHWM, the peak) from /proc.
+// reports healthy, let it idle, then read VmRSS (and VmHWM, the peak) from /proc, with
+// how much of it is the Node binary's shared pages (scripts/bench/_memory.mjs).
 //
 //   pnpm bench rss [--nodes 3] [--pods 30] [--services 10] [--idle 10s] [--json]
 // Needs a build (scripts/setup.sh does it).
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { memoryOf } from './_memory.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { FakeApiServer } = await import(join(root, 'libs/k8s/dist/testing/index.js'));
@@ -26,11 +28,6 @@ function arg(args, name, def) {
   const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (i < 0) return def;
   return args[i].includes('=') ? args[i].slice(args[i].indexOf('=') + 1) : args[i + 1];
-}
-
-function kib(pid, field) {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
 }
 
 function populate(api, { nodes, pods, services }) {
@@ -150,10 +147,7 @@ export async function main(args) {
       results.push({ controller: c, pid: child.pid, admin });
     }
     await new Promise((r) => setTimeout(r, idleMs));
-    for (const r of results) {
-      r.rssMiB = +(kib(r.pid, 'VmRSS') / 1024).toFixed(1);
-      r.peakMiB = +(kib(r.pid, 'VmHWM') / 1024).toFixed(1);
-    }
+    for (const r of results) Object.assign(r, memoryOf(r.pid));
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
@@ -166,8 +160,10 @@ export async function main(args) {
     console.log(JSON.stringify({ node: process.version, nodeFlags, size, idleMs, budgetMiB: budget, results }, null, 2));
   } else {
     console.log(`idle RSS after ${idleMs / 1000}s${nodeFlags.length ? ` (node ${nodeFlags.join(' ')})` : ''}, cluster of ${size.nodes} nodes / ${size.pods} pods / ${size.services} services, ${process.version}`);
-    console.log('controller  RSS MiB  peak MiB  budget');
-    for (const r of results) console.log(`${r.controller.padEnd(10)}  ${String(r.rssMiB).padStart(7)}  ${String(r.peakMiB).padStart(8)}  ${r.rssMiB <= budget ? 'ok' : 'OVER'}`);
+    console.log('controller  RSS MiB  peak MiB  budget  (shared binary  malloc  other anon)');
+    for (const r of results) {
+      console.log(`${r.controller.padEnd(10)}  ${String(r.rssMiB).padStart(7)}  ${String(r.peakMiB).padStart(8)}  ${(r.rssMiB <= budget ? 'ok' : 'OVER').padEnd(6)}  (${String(r.binaryMiB).padStart(13)}  ${String(r.mallocMiB).padStart(6)}  ${String(r.anonMiB).padStart(10)})`);
+    }
   }
   return results.every((r) => r.rssMiB <= budget) ? 0 : 1;
 }
