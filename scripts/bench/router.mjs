@@ -9,7 +9,8 @@
 // object deleted (the others withdraw its routes), then — t0 — its Node object is created
 // again and its node agent started, as a node joining the cluster does. `ip monitor route`
 // in every other node's namespace timestamps the moment each of the newcomer's pod-CIDR
-// routes (protocol 17) is added. Needs a build and a free sandbox (nothing else up).
+// routes (protocol 17) is added. Needs a build and a free sandbox (nothing else up); it
+// takes the sandbox tests' lock, so it waits for sandbox tests and they wait for it.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -111,6 +112,17 @@ export async function main(args) {
   const samples = Number(arg(args, 'samples', 10));
   const stack = arg(args, 'stack', 'dual');
   const idleSeconds = Number(arg(args, 'idle', 30));
+  // The sandbox tests' machine-wide lock: one sandbox at a time, and no test tears ours down.
+  const { acquireSandboxLock } = await import(join(root, 'test/dist/sandbox/lock.js'));
+  const lock = await acquireSandboxLock({ holder: 'pnpm bench router', onWait: (by) => console.error(`bench router: waiting for the sandbox lock held by ${by}`) });
+  try {
+    return await measure(args, { nodes, samples, stack, idleSeconds });
+  } finally {
+    lock.release();
+  }
+}
+
+async function measure(args, { nodes, samples, stack, idleSeconds }) {
   if (existsSync(join(root, '.sandbox/cluster.json'))) {
     console.error('bench router: a sandbox is up; bring it down first (pnpm -s sandbox down)');
     return 2;

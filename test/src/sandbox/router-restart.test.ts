@@ -28,6 +28,7 @@ import type { SandboxAgentStatus, SandboxContainer, SandboxFamily } from './node
 import type { NodeStatus, SandboxStatus } from './status.js';
 import { REPO, ensureCliBuilt, sandboxCli, sandboxOk } from './testing/cli.js';
 import { eventually } from './testing/eventually.js';
+import { ESTABLISHED, sessions } from './testing/gobgp.js';
 import { netnsKernelState, type HostKernelState } from './testing/kernel.js';
 import { podsManifest } from './testing/pods.js';
 import { actualRoutes, actualTunnels, converged } from './testing/router-state.js';
@@ -37,8 +38,6 @@ const NODES = ['node1', 'node2', 'node3'];
 const RESTARTED = 'node1';
 const FAMILIES: SandboxFamily[] = ['ipv4', 'ipv6'];
 const CONVERGE_MS = 30_000;
-/** GoBGP's session_state for Established in `gobgp neighbor -j`. */
-const ESTABLISHED = 6;
 
 /** What must not change: every route (by where it goes) and every tunnel (by name and ifindex). */
 function fingerprint(state: HostKernelState): { routes: string[]; tunnels: string[] } {
@@ -81,17 +80,6 @@ async function agentStatus(node: string): Promise<SandboxAgentStatus> {
 async function container(node: string, name: SandboxContainer): Promise<{ pid: number; restarts: number; running: boolean }> {
   const c = (await agentStatus(node)).containers?.[name];
   return { pid: c?.pid ?? 0, restarts: c?.restarts ?? 0, running: c?.running ?? false };
-}
-
-interface GobgpNeighbor {
-  state: { neighbor_address: string; session_state?: number };
-  timers?: { state?: { uptime?: { seconds?: number } } };
-}
-
-/** The node's BGP sessions as gobgpd itself reports them: address → [state, established since]. */
-async function sessions(node: string): Promise<Record<string, [number, number]>> {
-  const list = JSON.parse((await sandboxOk(['exec', node, '--', 'gobgp', 'neighbor', '-j'])).stdout) as GobgpNeighbor[];
-  return Object.fromEntries(list.map((n) => [n.state.neighbor_address, [n.state.session_state ?? 0, n.timers?.state?.uptime?.seconds ?? 0]]));
 }
 
 // One session per other node, carrying both families.
