@@ -34,10 +34,10 @@ import { planAddresses } from './plan.js';
 import { readClusterConfig, sandboxPaths } from './state.js';
 import type { NodeStatus, SandboxStatus } from './status.js';
 import { birdConfig, birdPaths, parseBirdProtocols, parseBirdRoutes, type BirdRoute } from './testing/bird.js';
-import { REPO, ensureCliBuilt, sandboxCli, sandboxOk } from './testing/cli.js';
+import { REPO, sandboxCli, sandboxOk } from './testing/cli.js';
 import { eventually } from './testing/eventually.js';
 import { hostKernelState, netnsKernelState } from './testing/kernel.js';
-import { beginSandboxSession, type SandboxSession } from './testing/session.js';
+import { useSandboxSession } from './testing/session.js';
 
 const STACKS = ['ipv4', 'ipv6', 'dual', 'dual-v6'] as const;
 const CLUSTER_ASN = 64512;
@@ -77,17 +77,7 @@ metadata:
   annotations:
     kube-router.io/node.bgp.customimportreject: "${BIRD_PREFIXES.ipv4}, ${BIRD_PREFIXES.ipv6}"`;
 
-let session: SandboxSession | undefined;
-
-beforeAll(async () => {
-  if (!BIRD_INSTALLED) return;
-  ensureCliBuilt();
-  session = await beginSandboxSession('test/src/sandbox/bird.test.ts');
-}, 20 * 60_000);
-
-afterAll(async () => {
-  await session?.end();
-}, 90_000);
+useSandboxSession('test/src/sandbox/bird.test.ts', { enabled: BIRD_INSTALLED });
 
 (BIRD_INSTALLED ? describe : describe.skip).each(STACKS)(`kr-router and BIRD 2 as an external eBGP peer, %s${BIRD_INSTALLED ? '' : ' (skipped: BIRD 2, the Debian package bird2, is not installed)'}`, (stack) => {
   const plan = planAddresses({ nodes: 3, stack, subnets: 1, externals: 1 });

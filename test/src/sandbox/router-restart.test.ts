@@ -26,13 +26,13 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxAgentStatus, SandboxContainer, SandboxFamily } from './node/index.js';
 import type { NodeStatus, SandboxStatus } from './status.js';
-import { REPO, ensureCliBuilt, sandboxCli, sandboxOk } from './testing/cli.js';
+import { REPO, sandboxCli, sandboxOk } from './testing/cli.js';
 import { eventually } from './testing/eventually.js';
 import { ESTABLISHED, sessions } from './testing/gobgp.js';
 import { netnsKernelState, type HostKernelState } from './testing/kernel.js';
 import { podsManifest } from './testing/pods.js';
 import { actualRoutes, actualTunnels, converged } from './testing/router-state.js';
-import { beginSandboxSession, type SandboxSession } from './testing/session.js';
+import { useSandboxSession } from './testing/session.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 const RESTARTED = 'node1';
@@ -85,16 +85,7 @@ async function container(node: string, name: SandboxContainer): Promise<{ pid: n
 // One session per other node, carrying both families.
 const allEstablished = (s: Record<string, [number, number]>) => Object.keys(s).length === NODES.length - 1 && Object.values(s).every(([state]) => state === ESTABLISHED);
 
-let session: SandboxSession | undefined;
-
-beforeAll(async () => {
-  ensureCliBuilt();
-  session = await beginSandboxSession('test/src/sandbox/router-restart.test.ts');
-}, 20 * 60_000);
-
-afterAll(async () => {
-  await session?.end();
-}, 90_000);
+useSandboxSession('test/src/sandbox/router-restart.test.ts');
 
 describe.each([
   { name: 'defaults', flags: [] as string[], peersKeepRoutes: false },

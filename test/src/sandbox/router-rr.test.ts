@@ -18,12 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reached, type MatrixTable } from './matrix.js';
 import type { SandboxFamily } from './node/index.js';
 import type { NodeStatus, SandboxStatus } from './status.js';
-import { ensureCliBuilt, sandboxCli, sandboxOk } from './testing/cli.js';
+import { sandboxCli, sandboxOk } from './testing/cli.js';
 import { eventually } from './testing/eventually.js';
 import { ESTABLISHED, sessions } from './testing/gobgp.js';
 import { POD_PORT, podsManifest } from './testing/pods.js';
 import { converged } from './testing/router-state.js';
-import { beginSandboxSession, type SandboxSession } from './testing/session.js';
+import { useSandboxSession } from './testing/session.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 const SERVER = 'node1';
@@ -75,16 +75,7 @@ async function matrix(family: SandboxFamily): Promise<MatrixTable> {
   return JSON.parse((await sandboxOk(args)).stdout) as MatrixTable;
 }
 
-let session: SandboxSession | undefined;
-
-beforeAll(async () => {
-  ensureCliBuilt();
-  session = await beginSandboxSession('test/src/sandbox/router-rr.test.ts');
-}, 20 * 60_000);
-
-afterAll(async () => {
-  await session?.end();
-}, 90_000);
+useSandboxSession('test/src/sandbox/router-rr.test.ts');
 
 describe('route reflection in a dual-stack sandbox of 3 nodes on 2 subnets', () => {
   let nodes: NodeStatus[];

@@ -15,12 +15,12 @@ import { reached, type MatrixTable } from './matrix.js';
 import type { SandboxFamily, SandboxStack } from './node/index.js';
 import type { RemoveNodeResult } from './remove-node.js';
 import type { NodeStatus, SandboxStatus } from './status.js';
-import { ensureCliBuilt, sandboxCli, sandboxOk } from './testing/cli.js';
+import { sandboxCli, sandboxOk } from './testing/cli.js';
 import { eventually } from './testing/eventually.js';
 import { hostKernelState } from './testing/kernel.js';
 import { POD_PORT, podsManifest } from './testing/pods.js';
 import { actualRoutes, actualTunnels, converged, expectedRoutes, expectedTunnels } from './testing/router-state.js';
-import { beginSandboxSession, type SandboxSession } from './testing/session.js';
+import { useSandboxSession } from './testing/session.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 const TUNNELLED = 'node2';
@@ -40,16 +40,7 @@ async function matrix(family: SandboxFamily, protocol: 'TCP' | 'UDP'): Promise<M
   return JSON.parse((await sandboxOk(args)).stdout) as MatrixTable;
 }
 
-let session: SandboxSession | undefined;
-
-beforeAll(async () => {
-  ensureCliBuilt();
-  session = await beginSandboxSession('test/src/sandbox/router.test.ts');
-}, 20 * 60_000);
-
-afterAll(async () => {
-  await session?.end();
-}, 90_000);
+useSandboxSession('test/src/sandbox/router.test.ts');
 
 describe.each(['ipv4', 'ipv6', 'dual', 'dual-v6'] as const)('kr-router in a %s sandbox of 3 nodes on 2 subnets', (stack) => {
   const families = FAMILY_ORDER[stack];

@@ -14,8 +14,8 @@ import { contains, familyOf } from '@kr/ip';
 import type { SandboxFamily, SandboxStack } from './node/index.js';
 import { sandboxEntries, sandboxPaths } from './state.js';
 import type { SandboxStatus } from './status.js';
-import { REPO, ensureCliBuilt, sandboxCli, sandboxOk } from './testing/cli.js';
-import { beginSandboxSession, type SandboxSession } from './testing/session.js';
+import { REPO, sandboxCli, sandboxOk } from './testing/cli.js';
+import { useSandboxSession } from './testing/session.js';
 
 const STATE_DIR = `${REPO}/.sandbox`;
 const NODES = ['node1', 'node2', 'node3'];
@@ -65,16 +65,7 @@ async function expectNothingLeft(before: readonly number[] = []): Promise<void> 
 
 // One sandbox at a time on this machine (other end-to-end files wait for the lock); the
 // tests never take over a sandbox that someone else has up.
-let session: SandboxSession | undefined;
-
-beforeAll(async () => {
-  ensureCliBuilt();
-  session = await beginSandboxSession('test/src/sandbox/sandbox.test.ts');
-}, 20 * 60_000);
-
-afterAll(async () => {
-  await session?.end();
-}, 90_000);
+useSandboxSession('test/src/sandbox/sandbox.test.ts');
 
 describe('up refuses', () => {
   it('a pod range that overlaps the root namespace, leaving nothing behind', async () => {

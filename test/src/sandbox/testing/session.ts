@@ -2,10 +2,11 @@
 // lock (../lock.ts), make sure no other sandbox is up (a user's, or one of a tool that
 // does not take the lock, such as a benchmark: wait a while for it to go, never take it
 // over), and at the end bring down whatever is still up and release the lock.
+import { afterAll, beforeAll } from 'vitest';
 import { acquireSandboxLock } from '../lock.js';
 import { sandboxNamespaces } from '../processes.js';
 import { sandboxEntries, sandboxPaths } from '../state.js';
-import { REPO, sandboxCli } from './cli.js';
+import { REPO, ensureCliBuilt, sandboxCli } from './cli.js';
 
 export interface SandboxSession {
   /** `kr-sandbox down` (also after a failure half-way), then the lock is released. */
@@ -44,4 +45,21 @@ export async function beginSandboxSession(holder: string, options: { foreignTime
     if (Date.now() > deadline) throw new Error(`a sandbox is already up (${left.slice(0, 6).join(' ')}): run \`pnpm -s sandbox down\` before these tests`);
     await sleep(2_000);
   }
+}
+
+/**
+ * The file-level hooks of an end-to-end file: before its tests, build the CLI if needed
+ * and begin a session (the lock, no sandbox up); after them, end it (down, release), also
+ * when a test failed. `enabled: false` (a missing tool) skips both.
+ */
+export function useSandboxSession(holder: string, options: { enabled?: boolean } = {}): void {
+  let session: SandboxSession | undefined;
+  beforeAll(async () => {
+    if (options.enabled === false) return;
+    ensureCliBuilt();
+    session = await beginSandboxSession(holder);
+  }, 20 * 60_000);
+  afterAll(async () => {
+    await session?.end();
+  }, 90_000);
 }
