@@ -134,11 +134,11 @@ describe.skipIf(!isRoot())(`GobgpClient sessions against real gobgpd${ROOT_REQUI
       const local = [...(await a.listPaths('ipv4', { table: 'global' })), ...(await a.listPaths('ipv6', { table: 'global' }))];
       expect(local.filter((p) => p.local).map((p) => p.prefix.toString()).sort()).toEqual([POD_V4, POD_V6, UNSPECIFIED_V6].map(String).sort());
 
-      const v6 = await waitFor('IPv6 paths on b', async () => {
-        const paths = await b.listPaths('ipv6', { table: 'global' });
-        return paths.length === 2 ? paths : undefined;
+      // Each family comes in UPDATE messages of its own: wait for both.
+      const [v4, v6] = await waitFor('IPv4 and IPv6 paths on b', async () => {
+        const paths = [await b.listPaths('ipv4', { table: 'global' }), await b.listPaths('ipv6', { table: 'global' })] as const;
+        return paths[0].length === 1 && paths[1].length === 2 ? paths : undefined;
       });
-      const v4 = await b.listPaths('ipv4', { table: 'global' });
       const expected = [
         { prefix: POD_V4, nextHop: lab.a.ipv4.address, got: byPrefix(v4, POD_V4) },
         { prefix: POD_V6, nextHop: lab.a.ipv6.address, got: byPrefix(v6, POD_V6) },
