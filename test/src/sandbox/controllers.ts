@@ -53,3 +53,36 @@ export async function nodeControllers(kr: string, netns: string, controllers: re
     return Object.fromEntries(controllers.map((c) => [c, { health: 'unknown', syncPending: true, reasons: [reason] }]));
   }
 }
+
+/** A node's BGP session with another node of the cluster, as `kr peers --json` shows it. */
+export interface NodeSession {
+  readonly node: string;
+  readonly address: string;
+  /** GoBGP's state without the enum prefix: established, active, connect, ... */
+  readonly state: string;
+  /** When the session entered that state (GoBGP reports whole seconds). */
+  readonly since?: string;
+}
+
+interface KrPeersJson {
+  peers?: { peer?: { node?: string; address?: { ip?: string }; state?: string; stateSince?: string } }[];
+}
+
+/** The sessions with other nodes (peers that have a node name) in `kr peers --json`. */
+export function parseKrPeers(json: unknown): NodeSession[] {
+  return ((json ?? {}) as KrPeersJson).peers?.flatMap(({ peer }) =>
+    peer?.node
+      ? [{ node: peer.node, address: peer.address?.ip ?? '', state: (peer.state ?? 'unknown').replace(/^BGP_SESSION_STATE_/, '').toLowerCase(), ...(peer.stateSince ? { since: peer.stateSince } : {}) }]
+      : [],
+  ) ?? [];
+}
+
+/** The router's sessions with the other nodes, live from its admin API (through `kr peers`). */
+export async function nodeSessions(kr: string, netns: string): Promise<NodeSession[] | string> {
+  try {
+    const { stdout } = await runTool(['ip', 'netns', 'exec', netns, process.execPath, kr, 'peers', '--json', '--timeout=2s'], { timeoutMs: 15_000 });
+    return parseKrPeers(JSON.parse(stdout));
+  } catch (err) {
+    return `kr peers failed: ${errorMessage(err)}`;
+  }
+}

@@ -1,8 +1,10 @@
-// What `wait` and `status` read: `kr status --json` per node, pods' phases.
-// Test IP plan: none needed (no addresses are compared here).
+// What `wait` and `status` read: `kr status --json` and `kr peers --json` per node, pods'
+// phases.
+// Test IP plan: node2 198.18.0.12, node3 198.18.0.13, ext1 198.18.0.201 (an external
+// peer, which `wait` does not wait for).
 import { describe, expect, it } from 'vitest';
-import { isSynced, parseKrStatus } from './controllers.js';
-import { controllersNotSynced, podsNotRunning } from './wait.js';
+import { isSynced, parseKrPeers, parseKrStatus } from './controllers.js';
+import { SESSION_SETTLE_MS, controllersNotSynced, podsNotRunning, sessionsNotSettled } from './wait.js';
 
 // The shape `kr status --json` prints (services/ctl statusJson), trimmed.
 const KR_STATUS = {
@@ -55,5 +57,40 @@ describe('podsNotRunning', () => {
         { metadata: { namespace: 'b', name: 'new' }, spec: {}, status: { phase: 'Pending' } },
       ]),
     ).toEqual(['pod a/net: Pending (NetworkNotReady: no CNI configuration)', 'pod a/bye: Terminating', 'pod b/new: Pending (not scheduled yet)']);
+  });
+});
+
+// The shape `kr peers --json` prints (services/ctl), trimmed.
+const KR_PEERS = {
+  router: { node: 'node1', localAsn: 64512 },
+  peers: [
+    { peer: { address: { family: 'FAMILY_IPV4', ip: '198.18.0.12' }, source: 'PEER_SOURCE_NODE_MESH', state: 'BGP_SESSION_STATE_ESTABLISHED', node: 'node2', stateSince: '2026-11-26T09:42:09.000Z' } },
+    { peer: { address: { family: 'FAMILY_IPV4', ip: '198.18.0.13' }, source: 'PEER_SOURCE_NODE_MESH', state: 'BGP_SESSION_STATE_ACTIVE', node: 'node3' } },
+    { peer: { address: { family: 'FAMILY_IPV4', ip: '198.18.0.201' }, source: 'PEER_SOURCE_GLOBAL', state: 'BGP_SESSION_STATE_ACTIVE' } },
+  ],
+};
+
+describe('sessionsNotSettled', () => {
+  const sessions = parseKrPeers(KR_PEERS);
+  const established = Date.parse('2026-11-26T09:42:09.000Z');
+
+  it('reads the sessions with other nodes only', () => {
+    expect(sessions).toEqual([
+      { node: 'node2', address: '198.18.0.12', state: 'established', since: '2026-11-26T09:42:09.000Z' },
+      { node: 'node3', address: '198.18.0.13', state: 'active' },
+    ]);
+    expect(parseKrPeers({})).toEqual([]);
+  });
+
+  it.each([
+    { name: 'just established', now: established + 500, want: ['node1/router: BGP session with node2 (198.18.0.12) has only just been established', 'node1/router: BGP session with node3 (198.18.0.13) is active'] },
+    { name: 'settled', now: established + SESSION_SETTLE_MS, want: ['node1/router: BGP session with node3 (198.18.0.13) is active'] },
+  ])('names sessions not up, or $name', ({ now, want }) => {
+    expect(sessionsNotSettled({ node1: sessions }, now)).toEqual(want);
+  });
+
+  it('waits for a node whose router cannot be asked, and for nobody when all are settled', () => {
+    expect(sessionsNotSettled({ node1: 'kr peers failed: exit 1' }, established)).toEqual(['node1/router: kr peers failed: exit 1']);
+    expect(sessionsNotSettled({ node1: sessions.filter((s) => s.state === 'established'), node2: [] }, established + 60_000)).toEqual([]);
   });
 });

@@ -3,13 +3,22 @@
 // (no new resourceVersion) for a moment, then every controller is healthy with no sync
 // pending, and the API is still at the same resourceVersion afterwards — so no change
 // slipped in between the look at the API and the look at the controllers.
+//
+// For the router, applying the API's state includes what BGP brings: routes to the other
+// nodes' pod CIDRs arrive only once the sessions are up (GoBGP dials a new peer after 5–10
+// s). So where the router runs, `wait` also waits until every session with another node
+// has been Established for SESSION_SETTLE_MS (the initial UPDATEs are exchanged at once,
+// and the router's sync they trigger then shows as pending), before it looks at the
+// controllers.
 import type { KubeObj, SimulatorClient } from './api.js';
-import { isSynced, nodeControllers, type NodeControllers } from './controllers.js';
+import { isSynced, nodeControllers, nodeSessions, type NodeControllers, type NodeSession } from './controllers.js';
 import type { SandboxClusterConfig } from './node/index.js';
 import { podPhaseText } from './targets.js';
 
 const QUIET_MS = 1_500;
 const POLL_MS = 250;
+/** GoBGP reports stateSince in whole seconds: 2 s means at least 1 s. */
+export const SESSION_SETTLE_MS = 2_000;
 
 export interface WaitReport {
   readonly ok: boolean;
@@ -34,6 +43,19 @@ export function controllersNotSynced(byNode: Readonly<Record<string, NodeControl
       .filter(([, h]) => !isSynced(h))
       .map(([c, h]) => `${node}/${c}: ${h.health}${h.syncPending ? ', sync pending' : ''}${h.reasons.length ? ` (${h.reasons.join('; ')})` : ''}`),
   );
+}
+
+/** Sessions with other nodes that are not Established, or only just. */
+export function sessionsNotSettled(byNode: Readonly<Record<string, readonly NodeSession[] | string>>, now: number): string[] {
+  return Object.entries(byNode).flatMap(([node, sessions]) => {
+    if (typeof sessions === 'string') return [`${node}/router: ${sessions}`];
+    return sessions.flatMap((s) => {
+      const peer = `${node}/router: BGP session with ${s.node} (${s.address})`;
+      if (s.state !== 'established') return [`${peer} is ${s.state}`];
+      const since = s.since ? Date.parse(s.since) : NaN;
+      return Number.isNaN(since) || now - since < SESSION_SETTLE_MS ? [`${peer} has only just been established`] : [];
+    });
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,6 +84,10 @@ export async function waitForSandbox(api: SimulatorClient, cluster: SandboxClust
       const list = await api.list('/api/v1/pods');
       pods = list.items.length;
       waitingFor = podsNotRunning(list.items);
+      if (!waitingFor.length && cluster.controllers.includes('router')) {
+        const sessions = Object.fromEntries(await Promise.all(cluster.nodes.map(async (n) => [n.name, await nodeSessions(kr, n.netns)] as const)));
+        waitingFor = sessionsNotSettled(sessions, Date.now());
+      }
       if (!waitingFor.length) {
         const byNode = Object.fromEntries(
           await Promise.all(cluster.nodes.map(async (n) => [n.name, await nodeControllers(kr, n.netns, cluster.controllers)] as const)),
