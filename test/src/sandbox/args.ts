@@ -120,6 +120,7 @@ Exit codes: 0 ok, 1 failed (a probe that could not connect, a wait that timed ou
   delete -f FILE|- [--wait 60s]   deletes them (Node: removes those labels/annotations)
   label pod|namespace|node [NS/]NAME key=value key- ...
   wait [--timeout 60s]      pods Running, every controller synced with the API's latest state
+                            (and, with the router, its BGP sessions to the other nodes up)
   probe --from NS/POD|node/NAME|ext/NAME --to NS/POD|IP|svc/NS/NAME|nodeport/NODE --port P
         [--protocol TCP|UDP] [--family ipv4|ipv6] [--timeout 1s]
                             prints who answered; exit 1 if it could not connect

@@ -158,7 +158,7 @@ async function run(argv: readonly string[], io: CliIo, paths: SandboxPaths): Pro
     case 'wait': {
       const report = await waitForSandbox(api, cluster, paths.kr, args.timeoutMs);
       if (args.json) io.out(json(report));
-      else if (report.ok) io.out(`ready: ${report.pods} pod(s) Running, ${cluster.controllers.join(',') || 'no controllers'} synced on ${cluster.nodes.length} node(s) at resourceVersion ${report.resourceVersion} (${(report.ms / 1000).toFixed(1)} s)\n`);
+      else if (report.ok) io.out(`ready: ${report.pods} pod(s) Running, ${cluster.controllers.join(',') || 'no controllers'} synced on ${cluster.nodes.length} node(s)${cluster.controllers.includes('router') && cluster.nodes.length > 1 ? ', BGP sessions between them up' : ''} at resourceVersion ${report.resourceVersion} (${(report.ms / 1000).toFixed(1)} s)\n`);
       else io.err(`not ready after ${(args.timeoutMs / 1000).toFixed(0)} s, waiting for:\n${report.waitingFor.map((w) => `  ${w}\n`).join('')}`);
       return report.ok ? 0 : 1;
     }
