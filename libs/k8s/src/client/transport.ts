@@ -16,7 +16,8 @@ import type { ClientConfig } from '../config/kubeconfig.js';
  * The module is loaded on first use (node:https costs ~6.5 MB RSS, node:http ~3 MB), so
  * merely importing @kr/k8s costs almost nothing. Both are loaded with require(), never
  * `import`: building an ES module namespace of node:http reads every export, whose lazy
- * getters (WebSocket, fetch classes) load Node's bundled undici, ~9.5 MB RSS more.
+ * getters (WebSocket, fetch classes) load Node's bundled undici (~9.5 MB RSS in an empty
+ * process, ~2 MB in a controller; test/src/lean-runtime.test.ts keeps it out).
  */
 const requireBuiltin = createRequire(import.meta.url);
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
