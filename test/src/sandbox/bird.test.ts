@@ -99,7 +99,7 @@ useSandboxSession('test/src/sandbox/bird.test.ts', { enabled: BIRD_INSTALLED });
       ],
       { timeoutMs: 90_000 },
     );
-    await sandboxOk(['wait', '--timeout', '60s'], { timeoutMs: 90_000 });
+    await sandboxOk(['wait', '--timeout', '90s'], { timeoutMs: 120_000 });
     nodes = (JSON.parse((await sandboxOk(['status', '--json'])).stdout) as SandboxStatus).nodes.slice();
 
     dir = await mkdtemp(join(tmpdir(), 'kr-bird-'));
@@ -117,7 +117,7 @@ useSandboxSession('test/src/sandbox/bird.test.ts', { enabled: BIRD_INSTALLED });
     // bird daemonizes inside ext1's namespace (`down` would kill it too).
     await sandboxOk(['exec', EXT, '--', 'bird', '-c', paths.config, '-s', paths.socket, '-P', paths.pid]);
     birdc = async (...args) => (await sandboxOk(['exec', EXT, '--', 'birdc', '-s', paths.socket, ...args])).stdout;
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (dir) {

@@ -97,12 +97,12 @@ describe.each([
   beforeAll(async () => {
     await sandboxOk(['up', '--nodes', '3', '--subnets', '2', '--stack', 'dual', ...flags, '--json'], { timeoutMs: 90_000 });
     await sandboxOk(['apply', '-f', '-'], { input: podsManifest('e2e', NODES) });
-    await sandboxOk(['wait', '--timeout', '60s'], { timeoutMs: 90_000 });
+    await sandboxOk(['wait', '--timeout', '90s'], { timeoutMs: 120_000 });
     nodes = (JSON.parse((await sandboxOk(['status', '--json'])).stdout) as SandboxStatus).nodes.slice();
     expect(await eventually(() => converged(nodes, FAMILIES), Boolean, CONVERGE_MS)).toBe(true);
     expect(allEstablished(await eventually(() => sessions(RESTARTED), allEstablished, CONVERGE_MS))).toBe(true);
     for (const n of NODES) baseline.set(n, fingerprint(await netnsKernelState(`krsbx-${n}`)));
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await sandboxCli(['down'], { timeoutMs: 60_000 });
@@ -120,7 +120,7 @@ describe.each([
       const after = await eventually(() => container(RESTARTED, 'router'), (c) => c.running && c.pid !== before.pid, 20_000);
       expect(after.restarts).toBe(before.restarts + 1);
       // The new process has synced with the API (and so with gobgpd and the kernel).
-      await sandboxOk(['wait', '--timeout', '60s'], { timeoutMs: 90_000 });
+      await sandboxOk(['wait', '--timeout', '90s'], { timeoutMs: 120_000 });
       await new Promise((r) => setTimeout(r, 1_000));
       const samples = await sampler.stop();
       for (const n of NODES) {
@@ -130,7 +130,7 @@ describe.each([
       // Same sessions, established since before the restart.
       expect(await sessions(RESTARTED)).toEqual(sessionsBefore);
     },
-    60_000,
+    150_000,
   );
 
   it('killing gobgpd: it comes back, the router re-creates its BGP state without restarting, sessions and routes are restored', async () => {

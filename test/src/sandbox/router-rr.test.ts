@@ -83,14 +83,14 @@ describe('route reflection in a dual-stack sandbox of 3 nodes on 2 subnets', () 
   beforeAll(async () => {
     await sandboxOk(['up', '--nodes', '3', '--subnets', '2', '--stack', 'dual', '--json'], { timeoutMs: 90_000 });
     await sandboxOk(['apply', '-f', '-'], { input: podsManifest('e2e', NODES) });
-    await sandboxOk(['wait', '--timeout', '60s'], { timeoutMs: 90_000 });
+    await sandboxOk(['wait', '--timeout', '90s'], { timeoutMs: 120_000 });
     nodes = (JSON.parse((await sandboxOk(['status', '--json'])).stdout) as SandboxStatus).nodes.slice();
     // The full mesh first.
     for (const n of NODES) {
       const want = NODES.filter((o) => o !== n);
       expect(await eventually(() => establishedPeers(n, nodes), (p) => p.join() === want.join(), CONVERGE_MS)).toEqual(want);
     }
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await sandboxCli(['down'], { timeoutMs: 60_000 });

@@ -49,10 +49,10 @@ describe.each(['ipv4', 'ipv6', 'dual', 'dual-v6'] as const)('kr-router in a %s s
   beforeAll(async () => {
     await sandboxOk(['up', '--nodes', '3', '--subnets', '2', '--stack', stack, '--json'], { timeoutMs: 90_000 });
     await sandboxOk(['apply', '-f', '-'], { input: podsManifest('e2e', NODES) });
-    await sandboxOk(['wait', '--timeout', '60s'], { timeoutMs: 90_000 });
+    await sandboxOk(['wait', '--timeout', '90s'], { timeoutMs: 120_000 });
     nodes = (await status()).nodes.slice();
     expect(nodes.find((n) => n.name === TUNNELLED)?.subnet).toBe(1);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     // Also when a test failed or `up` broke half-way.

@@ -90,9 +90,9 @@ describe.each(['ipv4', 'ipv6', 'dual', 'dual-v6'] as const)('a 3-node %s sandbox
   beforeAll(async () => {
     await sandboxOk(['up', '--nodes', '3', '--stack', stack, '--json'], { timeoutMs: 90_000 });
     await sandboxOk(['apply', '-f', '-'], { input: PODS });
-    await sandboxOk(['wait', '--timeout', '60s'], { timeoutMs: 90_000 });
+    await sandboxOk(['wait', '--timeout', '90s'], { timeoutMs: 120_000 });
     status = JSON.parse((await sandboxOk(['status', '--json'])).stdout) as SandboxStatus;
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     // Also when a test failed or `up` broke half-way; harmless when the last test already did it.

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ROOT_REQUIRED, isRoot } from '@kr/dataplane/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { ObservedPeer, PeerSpec } from '../../model/bgp-types.js';
 import { GobgpClient } from './client.js';
 import { peerSpecDiff } from './peers.js';
@@ -75,6 +75,9 @@ describe.skipIf(!isRoot())(`GobgpClient peers against real gobgpd${ROOT_REQUIRED
   let specA: PeerSpec;
   let specB: PeerSpec;
 
+  // A failed test prints what both gobgpd logged.
+  beforeEach(() => onTestFailed(() => console.error(lab?.diagnostics())));
+
   beforeAll(async () => {
     lab = await createBgpLab();
     a = new GobgpClient({ target: lab.a.target });
@@ -102,7 +105,7 @@ describe.skipIf(!isRoot())(`GobgpClient peers against real gobgpd${ROOT_REQUIRED
     expect(peer.uptime).toBeInstanceOf(Date);
     // Adding it again is GoBGP's error, reported with the RPC.
     await expect(a.addPeer(specA)).rejects.toMatchObject({ name: 'GobgpError', rpc: 'AddPeer' });
-  }, 60_000);
+  }, 120_000);
 
   for (const row of updates) {
     const title = `update: ${row.name}${row.skip ? ` (${row.skip})` : ''}`;

@@ -10,7 +10,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { parseCIDR, type Cidr } from '@kr/ip';
 import { gobgp } from '@kr/proto/gobgp';
 import { ROOT_REQUIRED, isRoot } from '@kr/dataplane/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { DefinedSetSpec, ObservedPath, PathSpec, PeerSpec, PolicyAssignmentSpec, PolicySpec } from '../../model/bgp-types.js';
 import { GobgpClient } from './client.js';
 import { definedSetEquals } from './defined-sets.js';
@@ -130,6 +130,9 @@ describe.skipIf(!isRoot())(`GobgpClient policies against real gobgpd${ROOT_REQUI
   let a: GobgpClient;
   let b: GobgpClient;
 
+  // A failed test prints what both gobgpd logged.
+  beforeEach(() => onTestFailed(() => console.error(lab?.diagnostics())));
+
   beforeAll(async () => {
     lab = await createBgpLab();
     a = new GobgpClient({ target: lab.a.target });
@@ -147,7 +150,7 @@ describe.skipIf(!isRoot())(`GobgpClient policies against real gobgpd${ROOT_REQUI
     for (const p of paths) await a.addPath(p);
     // Without policies b gets everything.
     await waitFor('all routes on b', async () => ((await ribOf(b)).length === ALL.length ? true : undefined));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     a?.close();
@@ -193,7 +196,7 @@ describe.skipIf(!isRoot())(`GobgpClient policies against real gobgpd${ROOT_REQUI
     expect(policy && policyEquals(exportPolicy, policy)).toBe(true);
     const assignments = await a.listPolicyAssignments();
     expect(assignments.some((x) => assignmentEquals(exportAssignment, x))).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('next-hop-self (--override-nexthop) over an IPv4 session gives IPv6 routes an IPv4-mapped next hop', async () => {
     const selfPolicy: PolicySpec = {
@@ -215,7 +218,7 @@ describe.skipIf(!isRoot())(`GobgpClient policies against real gobgpd${ROOT_REQUI
     await waitFor('own next hops again on b', async () =>
       (await ribOf(b)).find((p) => p.prefix.equals(POD_V6))?.nextHop.equals(lab.a.ipv6) ? true : undefined,
     );
-  }, 60_000);
+  }, 120_000);
 
   it.each(importRows)('import policy on b: $name', async (row) => {
     await b.replaceDefinedSet(row.set);
@@ -237,7 +240,7 @@ describe.skipIf(!isRoot())(`GobgpClient policies against real gobgpd${ROOT_REQUI
     expect(listed && definedSetEquals(row.set, listed)).toBe(true);
     expect(await b.replaceDefinedSet(row.set)).toBe(false);
     expect(await b.replacePolicy(importPolicy(row.match))).toBe(false);
-  }, 60_000);
+  }, 120_000);
 
   it('replacing a policy leaves no stale statements and deleting everything converges to nothing', async () => {
     const policies = await b.listPolicies();
@@ -265,5 +268,5 @@ describe.skipIf(!isRoot())(`GobgpClient policies against real gobgpd${ROOT_REQUI
 
     await b.softResetPeers('in');
     await waitFor('b accepts everything again', async () => ((await ribOf(b)).length === ALL.length ? true : undefined));
-  }, 60_000);
+  }, 120_000);
 });

@@ -8,7 +8,7 @@
 // a's API is dialled as in production, host:port (127.0.0.1:<relay port> → a's socket).
 import { parseCIDR } from '@kr/ip';
 import { ROOT_REQUIRED, isRoot } from '@kr/dataplane/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { BgpGlobal, ObservedPath, PathSpec, PeerSpec } from '../../model/bgp-types.js';
 import { GobgpClient, gobgpTarget, type BestPathWatch } from './client.js';
 import type { GobgpError } from './errors.js';
@@ -52,6 +52,9 @@ describe.skipIf(!isRoot())(`GobgpClient across a gobgpd restart${ROOT_REQUIRED}`
     await a.addPeer(peerSpec(lab.b, lab.a));
     for (const p of paths) await a.addPath(p);
   }
+
+  // A failed test prints what both gobgpd logged.
+  beforeEach(() => onTestFailed(() => console.error(lab?.diagnostics())));
 
   beforeAll(async () => {
     lab = await createBgpLab();

@@ -10,7 +10,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { parseCIDR, type Cidr, type Family, type IPAddress } from '@kr/ip';
 import { ROOT_REQUIRED, isRoot, rootNamespaceFingerprint } from '@kr/dataplane/testing';
 import { gobgp, gobgpAttr } from '@kr/proto/gobgp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { ObservedPath, PathSpec, PeerSpec } from '../../model/bgp-types.js';
 import { packAny } from './any.js';
 import { GobgpClient } from './client.js';
@@ -87,6 +87,9 @@ describe.skipIf(!isRoot())(`GobgpClient sessions against real gobgpd${ROOT_REQUI
   let a: GobgpClient;
   let b: GobgpClient;
   let rootBefore: string;
+
+  // A failed test prints what both gobgpd logged.
+  beforeEach(() => onTestFailed(() => console.error(lab?.diagnostics())));
 
   beforeAll(async () => {
     rootBefore = await rootNamespaceFingerprint();

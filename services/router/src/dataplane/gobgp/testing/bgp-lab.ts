@@ -44,6 +44,8 @@ export interface BgpLab {
   readonly b: BgpSpeaker;
   /** Kills both speakers, deletes the namespaces and the directory; safe on a half-built lab. */
   close(): Promise<void>;
+  /** Both speakers' last log lines, for a failed test's output. */
+  diagnostics(): string;
 }
 
 const LOG_LINES = 200;
@@ -125,7 +127,8 @@ export async function createBgpLab(): Promise<BgpLab> {
     }
     speakers.push(speaker('a', nsA, dir, plan[0]!.v4, plan[0]!.v6), speaker('b', nsB, dir, plan[1]!.v4, plan[1]!.v6));
     for (const s of speakers) await s.start();
-    return { a: speakers[0]!, b: speakers[1]!, close };
+    const diagnostics = () => speakers.map((s) => `--- gobgpd ${s.name} (${s.netns}), last lines:\n${s.log().split('\n').slice(-60).join('\n')}`).join('\n');
+    return { a: speakers[0]!, b: speakers[1]!, close, diagnostics };
   } catch (err) {
     try {
       await close();
@@ -136,8 +139,12 @@ export async function createBgpLab(): Promise<BgpLab> {
   }
 }
 
-/** Polls `probe` until it returns a value that is not undefined (every `intervalMs`). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
+/**
+ * Polls `probe` until it returns a value that is not undefined (every `intervalMs`).
+ * The default allows for GoBGP's timers under a loaded machine: a new peer's first dial
+ * comes 5–10 s after it is added, and a failed attempt costs another 5–15 s.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
